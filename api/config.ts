@@ -1,0 +1,114 @@
+// The only reader of process.env. Every value is validated once at start; all problems are
+// reported together so an operator fixes the configuration in one go.
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const url = (protocols: string[]) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL (${protocols.join(' or ')})`);
+
+const EnvSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PUBLIC_URL: url(['http:', 'https:']).optional(),
+    DATA_DIR: z.string().min(1).default('./data'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+    DATABASE_OWNER_URL: url(['postgres:', 'postgresql:']).optional(),
+    DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case PostgreSQL schema name').optional(),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+    SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+    MAIL_FROM: z.string().min(3).default('Justif <no-reply@justif.localhost>'),
+    OIDC_ISSUER_URL: url(['http:', 'https:']).optional(),
+    OIDC_CLIENT_ID: z.string().min(1).optional(),
+    OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    OIDC_LABEL: z.string().min(1).default('Google'),
+    AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
+    AUDIT_CHECKPOINT_CRON: z.string().min(9).default('0 * * * *'),
+    SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+    LOGIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(10),
+    LOGIN_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+    TRUST_PROXY: bool.default(false),
+    BODY_LIMIT_KB: z.coerce.number().int().min(1).max(10_240).default(256),
+    RUN_WORKER: bool.optional(),
+  });
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  publicUrl: string;
+  dataDir: string;
+  logLevel: string;
+  database: { url?: string; ownerUrl?: string; schema?: string; poolMax: number; pgliteDir: string };
+  mail: { smtpUrl?: string; from: string };
+  oidc?: { issuerUrl: string; clientId: string; clientSecret: string; label: string };
+  audit: { signingKeyFile: string; checkpointCron: string };
+  sessionTtlHours: number;
+  login: { maxAttempts: number; windowMinutes: number };
+  trustProxy: boolean;
+  bodyLimitKb: number;
+  /** Run the job worker inside the API process (always on the embedded database). */
+  runWorker: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\nSee .env.example for every variable.`);
+  }
+}
+
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  // Empty strings count as unset (a blank line in .env must not become a value).
+  const env = Object.fromEntries(Object.entries(source).filter(([k, v]) => v !== '' && k in EnvSchema.shape));
+  const parsed = EnvSchema.safeParse(env);
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}${describeValue(source, i.path[0])}`)),
+    ...crossChecks(env),
+  ];
+  if (!parsed.success || problems.length) throw new ConfigError(problems);
+  const e = parsed.data;
+  const dataDir = resolve(e.DATA_DIR);
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    dataDir,
+    logLevel: e.LOG_LEVEL,
+    database: { url: e.DATABASE_URL, ownerUrl: e.DATABASE_OWNER_URL, schema: e.DATABASE_SCHEMA, poolMax: e.DATABASE_POOL_MAX, pgliteDir: resolve(dataDir, 'pglite') },
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
+    oidc: e.OIDC_ISSUER_URL && e.OIDC_CLIENT_ID && e.OIDC_CLIENT_SECRET
+      ? { issuerUrl: e.OIDC_ISSUER_URL, clientId: e.OIDC_CLIENT_ID, clientSecret: e.OIDC_CLIENT_SECRET, label: e.OIDC_LABEL }
+      : undefined,
+    audit: { signingKeyFile: resolve(e.AUDIT_SIGNING_KEY_FILE ?? `${dataDir}/keys/audit-ed25519.pem`), checkpointCron: e.AUDIT_CHECKPOINT_CRON },
+    sessionTtlHours: e.SESSION_TTL_HOURS,
+    login: { maxAttempts: e.LOGIN_MAX_ATTEMPTS, windowMinutes: e.LOGIN_WINDOW_MINUTES },
+    trustProxy: e.TRUST_PROXY,
+    bodyLimitKb: e.BODY_LIMIT_KB,
+    runWorker: !e.DATABASE_URL || (e.RUN_WORKER ?? false),
+  };
+}
+
+/** Rules between variables, checked even when single values are wrong, so all come at once. */
+function crossChecks(env: Record<string, string | undefined>): string[] {
+  const out: string[] = [];
+  const oidc = [env.OIDC_ISSUER_URL, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET];
+  if (oidc.some(Boolean) && !oidc.every(Boolean)) out.push('OIDC_ISSUER_URL: OIDC_ISSUER_URL, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET go together');
+  if (env.DATABASE_OWNER_URL && !env.DATABASE_URL) out.push('DATABASE_OWNER_URL: needs DATABASE_URL (the service role)');
+  if (env.DATABASE_SCHEMA && !env.DATABASE_URL) out.push('DATABASE_SCHEMA: only applies with DATABASE_URL');
+  return out;
+}
+
+function describeValue(source: Record<string, string | undefined>, key: PropertyKey | undefined): string {
+  if (typeof key !== 'string' || source[key] === undefined || /SECRET|PASSWORD|_URL$/.test(key)) return '';
+  return ` (got "${source[key]}")`;
+}

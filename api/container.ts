@@ -1,0 +1,66 @@
+// The only place infrastructure is created: database, mailer, clock, keys, services.
+import type { Logger } from 'pino';
+import { createDb, type Database } from '../storage/db/db.ts';
+import { createLocalStore } from '../storage/objects/local-store.ts';
+import type { ObjectStore } from '../storage/objects/object-store.ts';
+import { systemClock, type Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import { ApiTokensService } from './features/api-tokens/api-tokens.service.ts';
+import { AuditService } from './features/audit/audit.service.ts';
+import { AuthService } from './features/auth/auth.service.ts';
+import { OidcService } from './features/auth/oidc.ts';
+import { TenantsService } from './features/tenants/tenants.service.ts';
+import { UsersService } from './features/users/users.service.ts';
+import { createLogger } from './infra/logger.ts';
+import { createMailer, type Mailer } from './infra/mailer.ts';
+import { createRateLimiter } from './infra/rate-limiter.ts';
+import { loadOrCreateSigningKey, type SigningKey } from './infra/signing-key.ts';
+
+export interface Container {
+  config: Config;
+  log: Logger;
+  db: Database;
+  objects: ObjectStore;
+  clock: Clock;
+  mailer: Mailer;
+  signingKey: SigningKey;
+  audit: AuditService;
+  auth: AuthService;
+  oidc?: OidcService;
+  users: UsersService;
+  apiTokens: ApiTokensService;
+  tenants: TenantsService;
+  close(): Promise<void>;
+}
+
+export interface ContainerOverrides {
+  db?: Database;
+  objects?: ObjectStore;
+  clock?: Clock;
+  log?: Logger;
+  signingKey?: SigningKey;
+}
+
+export async function createContainer(config: Config, o: ContainerOverrides = {}): Promise<Container> {
+  const log = o.log ?? createLogger(config.logLevel);
+  const clock = o.clock ?? systemClock;
+  const db =
+    o.db ??
+    (await createDb({ url: config.database.url, ownerUrl: config.database.ownerUrl, schema: config.database.schema, dataDir: config.database.pgliteDir, poolMax: config.database.poolMax }));
+  // Generated on first start only for the embedded default; a server deployment mounts its key.
+  const signingKey = o.signingKey ?? loadOrCreateSigningKey(config.audit.signingKeyFile, !config.database.url || config.env !== 'production');
+  const objects = o.objects ?? createLocalStore(`${config.dataDir}/objects`);
+  const k = db.kysely;
+  const mailer = createMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, db: k, log });
+  const audit = new AuditService(k, clock, signingKey);
+  const loginLimiter = createRateLimiter(k, clock, config.login.windowMinutes);
+  const auth = new AuthService({ db: k, clock, audit, mailer, loginLimiter, maxLoginAttempts: config.login.maxAttempts, publicUrl: config.publicUrl, sessionTtlHours: config.sessionTtlHours });
+  const oidc = config.oidc ? new OidcService(config.oidc, { db: k, clock, auth, audit, redirectUri: `${config.publicUrl}/api/v1/auth/oidc/callback` }) : undefined;
+  return {
+    config, log, db, objects, clock, mailer, signingKey, audit, auth, oidc,
+    users: new UsersService({ clock, audit, auth, mailer }),
+    apiTokens: new ApiTokensService({ clock, audit }),
+    tenants: new TenantsService({ db: k, audit, auth, mailer }),
+    close: () => db.close(),
+  };
+}

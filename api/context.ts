@@ -1,0 +1,35 @@
+import type { Role } from '../storage/db/schema.ts';
+import type { AuditActor } from './features/audit/audit.service.ts';
+
+/** The authenticated caller: a browser session or an API token, always a user of the service. */
+export interface Principal {
+  via: 'session' | 'api_token';
+  userId: string;
+  tenantId: string | null;
+  roles: Role[];
+  email: string;
+  name: string;
+  locale: 'fr' | 'en';
+  sessionId?: string;
+  csrfToken?: string;
+  tokenId?: string;
+  scopes?: string[];
+}
+
+/** What a request carries into services: who, from where, under which request id. */
+export interface RequestInfo {
+  requestId: string;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export function actorOf(info: RequestInfo, p?: Principal): AuditActor {
+  return {
+    kind: p ? (p.via === 'api_token' ? 'api_token' : 'user') : 'anonymous',
+    userId: p?.userId ?? null,
+    label: p?.email ?? null,
+    ip: info.ip,
+    userAgent: info.userAgent,
+    requestId: info.requestId,
+  };
+}

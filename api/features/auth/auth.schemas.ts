@@ -1,0 +1,14 @@
+import { z } from 'zod';
+
+const email = z.string().trim().toLowerCase().pipe(z.email({ message: 'must be an email address' })).pipe(z.string().max(254));
+export const Login = z.strictObject({ email, password: z.string().min(1).max(200) });
+export const Forgot = z.strictObject({ email });
+export const SetPassword = z.strictObject({ token: z.string().min(10).max(200), password: z.string().max(200) });
+export const TokenParams = z.strictObject({ token: z.string().min(10).max(200) });
+export const UpdateMe = z.strictObject({ locale: z.enum(['fr', 'en']).optional(), name: z.string().trim().min(1).max(200).optional() }).refine((v) => Object.keys(v).length > 0, 'nothing to change');
+
+export const SessionView = z.object({
+  user: z.object({ id: z.string(), email: z.string(), name: z.string(), roles: z.array(z.string()), tenantId: z.string().nullable(), locale: z.enum(['fr', 'en']) }),
+  tenant: z.object({ id: z.string(), name: z.string(), plan: z.string() }).nullable(),
+  csrfToken: z.string(),
+});

@@ -1,0 +1,8 @@
+// Every feature's routes, in one list: the app, the OpenAPI document and the isolation test read it.
+import { apiTokensRoutes } from './api-tokens/api-tokens.routes.ts';
+import { auditRoutes } from './audit/audit.routes.ts';
+import { authRoutes } from './auth/auth.routes.ts';
+import { tenantsRoutes } from './tenants/tenants.routes.ts';
+import { usersRoutes } from './users/users.routes.ts';
+
+export const allRoutes = [...authRoutes, ...usersRoutes, ...apiTokensRoutes, ...auditRoutes, ...tenantsRoutes];

@@ -1,0 +1,52 @@
+// One error union, one status map, RFC 9457 problem+json. Unknown errors become a plain 500;
+// their details go to the log only.
+export const PROBLEMS = {
+  'validation': [400, 'The request is not valid'],
+  'malformed-json': [400, 'The request body is not valid JSON'],
+  'invalid-token': [400, 'This link is invalid or has expired'],
+  'weak-password': [400, 'The password is too weak'],
+  'import-invalid': [400, 'The file has errors; nothing was imported'],
+  'unauthenticated': [401, 'Sign-in required'],
+  'invalid-credentials': [401, 'Wrong email or password'],
+  'account-disabled': [403, 'This account is deactivated'],
+  'forbidden': [403, 'You are not allowed to do this'],
+  'csrf': [403, 'Missing or wrong CSRF token'],
+  'insufficient-scope': [403, 'The API token lacks the scope for this operation'],
+  'not-found': [404, 'Not found'],
+  'conflict': [409, 'Conflict with the current state'],
+  'email-taken': [409, 'A user with this email already exists'],
+  'last-admin': [409, 'A Client keeps at least one active admin'],
+  'payload-too-large': [413, 'The request body is too large'],
+  'unsupported-media-type': [415, 'Unsupported content type'],
+  'rate-limited': [429, 'Too many attempts'],
+  'internal': [500, 'Internal error'],
+  'unavailable': [503, 'Service temporarily unavailable'],
+} as const satisfies Record<string, readonly [number, string]>;
+
+export type ProblemCode = keyof typeof PROBLEMS;
+export const PROBLEM_BASE = 'https://justif.app/problems/';
+
+export interface FieldError {
+  row?: number;
+  column?: string;
+  path?: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ProblemCode,
+    readonly detail?: string,
+    readonly extra: { errors?: FieldError[]; retryAfterSeconds?: number } = {},
+  ) {
+    super(detail ?? PROBLEMS[code][1]);
+  }
+  get status(): number {
+    return PROBLEMS[this.code][0];
+  }
+}
+
+export function problemBody(code: ProblemCode, detail: string | undefined, requestId: string, errors?: FieldError[]) {
+  const [status, title] = PROBLEMS[code];
+  return { type: PROBLEM_BASE + code, title, status, ...(detail ? { detail } : {}), requestId, ...(errors ? { errors } : {}) };
+}

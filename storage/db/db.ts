@@ -1,0 +1,102 @@
+// createDb: the one place a database connection is made, on PostgreSQL or embedded PGlite.
+// Migrations run as the owner; afterwards every service connection works as justif_service,
+// a role without TRUNCATE and without UPDATE/DELETE on append-only tables.
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { migrate, type ScriptRunner } from './migrate.ts';
+import { PGliteDialect } from './pglite-dialect.ts';
+import type { DB } from './schema.ts';
+
+export type DbKind = 'pglite' | 'postgres';
+export const SERVICE_ROLE = 'justif_service';
+
+export interface DbOptions {
+  /** PostgreSQL URL the service connects with; absent = embedded PGlite. */
+  url?: string;
+  /** PostgreSQL URL of the tables' owner, for migrations (defaults to url). */
+  ownerUrl?: string;
+  /** PGlite data directory; 'memory://' for a throwaway database. */
+  dataDir?: string;
+  /** search_path for every connection (tests use one schema per file). */
+  schema?: string;
+  poolMax?: number;
+  /** Run pending migrations while opening (default true). */
+  migrate?: boolean;
+}
+
+export interface Database {
+  readonly kysely: Kysely<DB>;
+  readonly kind: DbKind;
+  /** Runs fn with the owner's privileges (migrations, tamper tests). */
+  asOwner<T>(fn: (owner: ScriptRunner) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+// Normalise the two drivers: count(*) and bigint as JS numbers (never above 2^53 here).
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 20) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+};
+
+function pgOptions(schema: string | undefined, role: string | undefined): string | undefined {
+  const parts = [schema ? `-c search_path=${schema}` : '', role ? `-c role=${role}` : ''].filter(Boolean);
+  return parts.length ? parts.join(' ') : undefined;
+}
+
+async function withPgClient<T>(url: string, schema: string | undefined, fn: (r: ScriptRunner) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, options: pgOptions(schema, undefined), types: pgTypes });
+  await client.connect();
+  try {
+    return await fn({
+      exec: async (sqlText) => void (await client.query(sqlText)),
+      query: async (sqlText, params = []) => (await client.query(sqlText, params)).rows,
+    });
+  } finally {
+    await client.end();
+  }
+}
+
+export async function createDb(opts: DbOptions): Promise<Database> {
+  if (opts.url) {
+    const ownerUrl = opts.ownerUrl ?? opts.url;
+    const asOwner = <T>(fn: (r: ScriptRunner) => Promise<T>) => withPgClient(ownerUrl, opts.schema, fn);
+    if (opts.migrate !== false) await asOwner(migrate);
+    const pool = new pg.Pool({
+      connectionString: opts.url,
+      max: opts.poolMax ?? 10,
+      options: pgOptions(opts.schema, SERVICE_ROLE),
+      types: pgTypes,
+      connectionTimeoutMillis: 5_000,
+    });
+    // An idle client's error (server restart) must not crash the process; the pool replaces it.
+    pool.on('error', () => {});
+    const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    return { kysely, kind: 'postgres', asOwner, close: () => kysely.destroy() };
+  }
+
+  const dataDir = opts.dataDir ?? 'memory://';
+  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  const lite = await PGlite.create(dataDir);
+  const runner: ScriptRunner = {
+    exec: async (sqlText) => void (await lite.exec(sqlText)),
+    query: async (sqlText, params = []) => (await lite.query<any>(sqlText, params)).rows,
+  };
+  if (opts.migrate !== false) await migrate(runner);
+  await lite.exec(`SET ROLE ${SERVICE_ROLE}`);
+  const kysely = new Kysely<DB>({ dialect: new PGliteDialect(lite) });
+  // The embedded database is one session: borrow it (under the driver's mutex) as the owner.
+  const asOwner = <T>(fn: (r: ScriptRunner) => Promise<T>) =>
+    kysely.connection().execute(async () => {
+      await lite.exec('RESET ROLE');
+      try {
+        return await fn(runner);
+      } finally {
+        await lite.exec(`SET ROLE ${SERVICE_ROLE}`);
+      }
+    });
+  return { kysely, kind: 'pglite', asOwner, close: () => kysely.destroy() };
+}

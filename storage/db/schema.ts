@@ -1,0 +1,188 @@
+// Kysely table types. Column types mirror storage/db/migrations/*.sql.
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+/** A column with a database default: optional on insert. */
+type Default<T> = ColumnType<T, T | undefined, T>;
+
+export const CLIENT_ROLES = ['employee', 'manager', 'verifier', 'accountant', 'payroll', 'admin'] as const;
+export const VENDOR_ROLES = ['operator', 'support_agent'] as const;
+export type ClientRole = (typeof CLIENT_ROLES)[number];
+export type VendorRole = (typeof VENDOR_ROLES)[number];
+export type Role = ClientRole | VendorRole;
+export type Plan = 'solo' | 'team' | 'enterprise';
+export type UserStatus = 'invited' | 'active' | 'deactivated';
+
+export interface TenantTable {
+  id: string;
+  name: string;
+  plan: Plan;
+  status: Default<'active' | 'suspended' | 'terminated'>;
+  country: Default<string>;
+  currency: Default<string>;
+  created_at: Timestamp;
+}
+export interface TeamTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  manager_id: string | null;
+  created_at: Timestamp;
+}
+export interface AppUserTable {
+  id: string;
+  tenant_id: string | null;
+  email: string;
+  name: string;
+  status: UserStatus;
+  password_hash: string | null;
+  locale: Default<'fr' | 'en'>;
+  manager_id: string | null;
+  team_id: string | null;
+  payroll_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  last_sign_in_at: Timestamp | null;
+}
+export interface UserRoleTable {
+  tenant_id: string | null;
+  user_id: string;
+  role: Role;
+}
+export interface UserTokenTable {
+  id: string;
+  user_id: string;
+  purpose: 'invitation' | 'password_reset';
+  token_hash: string;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: Timestamp;
+}
+export interface UserIdentityTable {
+  issuer: string;
+  subject: string;
+  user_id: string;
+  created_at: Timestamp;
+}
+export interface SessionTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  tenant_id: string | null;
+  csrf_token: string;
+  auth_method: 'password' | 'oidc';
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+}
+export interface ApiTokenTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  scopes: string[];
+  created_at: Timestamp;
+  last_used_at: Timestamp | null;
+  expires_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+export interface OidcLoginTable {
+  state: string;
+  nonce: string;
+  code_verifier: string;
+  expires_at: Timestamp;
+}
+export interface RateLimitTable {
+  key: string;
+  window_start: Timestamp;
+  count: number;
+}
+export interface MailOutboxTable {
+  id: Generated<number>;
+  to_address: string;
+  subject: string;
+  body: string;
+  created_at: Timestamp;
+}
+export interface AuditEventTable {
+  id: string;
+  chain: string;
+  seq: number;
+  tenant_id: string | null;
+  occurred_at: Timestamp;
+  type: string;
+  version: number;
+  action: string;
+  outcome: 'success' | 'failure' | 'denied';
+  actor_id: string | null;
+  actor_kind: 'user' | 'api_token' | 'system' | 'anonymous';
+  target_type: string | null;
+  target_id: string | null;
+  request_id: string | null;
+  data: Json<Record<string, unknown>>;
+  personal_digest: string | null;
+  prev_hash: string;
+  hash: string;
+}
+export interface AuditPersonalTable {
+  event_id: string;
+  salt: string;
+  actor_label: string | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+export interface AuditCheckpointTable {
+  id: number;
+  created_at: Timestamp;
+  heads: Json<CheckpointHead[]>;
+  prev_hash: string;
+  hash: string;
+  key_id: string;
+  signature: string;
+}
+export interface CheckpointHead {
+  chain: string;
+  seq: number;
+  hash: string;
+}
+export interface ScheduleRunTable {
+  name: string;
+  slot: string;
+  started_at: Timestamp;
+}
+export interface SchemaMigrationTable {
+  name: string;
+  checksum: string;
+  applied_at: Timestamp;
+}
+
+export interface DB {
+  tenant: TenantTable;
+  team: TeamTable;
+  app_user: AppUserTable;
+  user_role: UserRoleTable;
+  user_token: UserTokenTable;
+  user_identity: UserIdentityTable;
+  session: SessionTable;
+  api_token: ApiTokenTable;
+  oidc_login: OidcLoginTable;
+  rate_limit: RateLimitTable;
+  mail_outbox: MailOutboxTable;
+  audit_event: AuditEventTable;
+  audit_personal: AuditPersonalTable;
+  audit_checkpoint: AuditCheckpointTable;
+  schedule_run: ScheduleRunTable;
+  schema_migration: SchemaMigrationTable;
+}
+
+/** Tables that belong to one Client: tenant-scoped access is the only way to reach them. */
+export type TenantTableName = {
+  [K in keyof DB]: DB[K] extends { tenant_id: string } ? K : never;
+}[keyof DB];
+
+export type Row<T extends keyof DB> = Selectable<DB[T]>;
+export type NewRow<T extends keyof DB> = Insertable<DB[T]>;
+export type RowUpdate<T extends keyof DB> = Updateable<DB[T]>;

@@ -1,0 +1,105 @@
+// R-SEC-3, generated from the route list: every tenant-scoped route is called by Client B's
+// admin with Client A's ids and must answer 404 without A's data; the same call by A's admin
+// must succeed (positive control: the 404 comes from the tenant wall, not from bad input).
+// A new tenant-scoped route without a fixture here makes this test fail.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allRoutes } from '../api/features/index.ts';
+import { SYSTEM_ACTOR } from '../api/features/audit/audit.service.ts';
+import { TenantDb } from '../storage/db/tenant-db.ts';
+import { Client, createTestContext, type TestContext } from './support/context.ts';
+import { createTenantWithAdmin, createUser, PASSWORD } from './support/factories.ts';
+
+let ctx: TestContext;
+let A: Awaited<ReturnType<typeof createTenantWithAdmin>>;
+let B: Awaited<ReturnType<typeof createTenantWithAdmin>>;
+let asA: Client;
+let asB: Client;
+let aTeamId: string;
+const tdbA = () => new TenantDb(A.tenantId, ctx.c.db.kysely);
+const actorA = () => ({ ...SYSTEM_ACTOR, kind: 'user' as const, userId: A.admin.id });
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  A = await createTenantWithAdmin(ctx, { name: 'Client A' });
+  B = await createTenantWithAdmin(ctx, { name: 'Client B' });
+  asA = new Client(ctx);
+  asB = new Client(ctx);
+  await asA.login(A.admin.email, PASSWORD);
+  await asB.login(B.admin.email, PASSWORD);
+  aTeamId = (await ctx.c.users.createTeam(tdbA(), actorA(), { name: 'A team' })).id;
+});
+afterAll(() => ctx.close());
+
+type Call = { params: Record<string, string>; body?: unknown; type?: string };
+/** For each tenant-scoped route with ids: how to make a fresh object of Client A to aim at. */
+const fixtures: Record<string, () => Promise<Call>> = {
+  'get /users/:id': async () => ({ params: { id: (await createUser(ctx, A.tenantId, ['employee'])).id } }),
+  'patch /users/:id': async () => ({ params: { id: (await createUser(ctx, A.tenantId, ['employee'])).id }, body: { name: 'Renamed by B?' } }),
+  'post /users/:id/deactivate': async () => ({ params: { id: (await createUser(ctx, A.tenantId, ['employee'])).id } }),
+  'post /users/:id/reactivate': async () => {
+    const u = await createUser(ctx, A.tenantId, ['employee']);
+    await ctx.c.users.setActive(tdbA(), actorA(), u.id, false);
+    return { params: { id: u.id } };
+  },
+  'post /users/:id/resend-invitation': async () => {
+    const u = await ctx.c.users.invite(tdbA(), actorA(), { email: `inv-${Date.now()}-${Math.random()}@a.test`, name: 'Invited', roles: ['employee'] });
+    return { params: { id: u.id } };
+  },
+  'patch /teams/:id': async () => ({ params: { id: aTeamId }, body: { name: `A team ${Math.random()}` } }),
+  'delete /api-tokens/:id': async () => {
+    const t = await asA.post('/api/v1/api-tokens', { name: 'A token', scopes: ['users:read'] });
+    return { params: { id: t.body.id } };
+  },
+};
+
+const tenantRoutes = allRoutes.filter((r) => r.access.kind === 'client');
+const withIds = tenantRoutes.filter((r) => r.path.includes(':'));
+const lists = tenantRoutes.filter((r) => !r.path.includes(':') && r.method === 'get');
+
+async function chainLength(tenantId: string): Promise<number> {
+  const r = await ctx.c.db.kysely.selectFrom('audit_event').select((eb) => eb.fn.max('seq').as('n')).where('chain', '=', tenantId).executeTakeFirst();
+  return Number(r?.n ?? 0);
+}
+
+function call(c: Client, method: string, path: string, body?: unknown) {
+  const url = `/api/v1${path}`;
+  if (method === 'get') return c.get(url);
+  if (method === 'delete') return c.delete(url);
+  if (method === 'patch') return c.patch(url, (body ?? {}) as object);
+  return c.post(url, (body ?? undefined) as object | undefined);
+}
+
+describe('tenant isolation (generated from the route list)', () => {
+  it('covers every tenant-scoped route', () => {
+    expect(withIds.length).toBeGreaterThan(5);
+    const missing = withIds.map((r) => `${r.method} ${r.path}`).filter((k) => !fixtures[k]);
+    expect(missing, 'add an isolation fixture for these new tenant-scoped routes').toEqual([]);
+  });
+
+  for (const r of withIds) {
+    it(`${r.method.toUpperCase()} ${r.path}: 404 for Client B, success for Client A`, async () => {
+      const f = await fixtures[`${r.method} ${r.path}`]!();
+      const path = r.path.replace(/:(\w+)/g, (_m, k: string) => f.params[k]!);
+      const asOther = await call(asB, r.method, path, f.body);
+      expect(asOther.status).toBe(404);
+      for (const id of Object.values(f.params)) expect(JSON.stringify(asOther.body)).not.toContain(id);
+      const eventsBefore = await chainLength(A.tenantId);
+      const asOwner = await call(asA, r.method, path, f.body);
+      expect(asOwner.status, JSON.stringify(asOwner.body)).toBeLessThan(300);
+      // every state change is audited, in the owner's chain
+      if (r.method !== 'get') expect(await chainLength(A.tenantId)).toBeGreaterThan(eventsBefore);
+    });
+  }
+
+  for (const r of lists) {
+    it(`GET ${r.path}: Client B's list never shows Client A's rows`, async () => {
+      const aIds = [A.admin.id, aTeamId];
+      const mine = JSON.stringify((await asA.get(`/api/v1${r.path}`)).body);
+      const theirs = await asB.get(`/api/v1${r.path}`);
+      expect(theirs.status).toBeLessThan(300);
+      for (const id of aIds) expect(theirs.text).not.toContain(id);
+      // positive control: the ids do show up for A where the list holds such rows
+      if (/users|teams/.test(r.path)) expect(aIds.some((id) => mine.includes(id))).toBe(true);
+    });
+  }
+});

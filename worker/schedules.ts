@@ -1,0 +1,35 @@
+// The one cron table (Europe/Paris). Each run claims its slot in schedule_run first, so with any
+// number of worker processes a slot runs once.
+import cron from 'node-cron';
+import type { Container } from '../api/container.ts';
+import { auditCheckpoint } from './jobs/audit-checkpoint.ts';
+
+export interface Schedule {
+  name: string;
+  cron: string;
+  run(c: Container): Promise<void>;
+}
+
+export function schedules(c: Container): Schedule[] {
+  return [{ name: 'audit-checkpoint', cron: c.config.audit.checkpointCron, run: auditCheckpoint }];
+}
+
+/** Claims a schedule's slot (its minute); true for exactly one process. */
+export async function claimSlot(c: Container, name: string, at: Date): Promise<boolean> {
+  const slot = at.toISOString().slice(0, 16);
+  const r = await c.db.kysely.insertInto('schedule_run').values({ name, slot }).onConflict((oc) => oc.doNothing()).returning('name').execute();
+  return r.length === 1;
+}
+
+export function startSchedules(c: Container): () => void {
+  const tasks = schedules(c).map((s) =>
+    cron.schedule(s.cron, async () => {
+      try {
+        if (await claimSlot(c, s.name, c.clock.now())) await s.run(c);
+      } catch (err) {
+        c.log.error({ err, schedule: s.name }, 'scheduled job failed');
+      }
+    }, { timezone: 'Europe/Paris', name: s.name }),
+  );
+  return () => tasks.forEach((t) => t.stop());
+}
