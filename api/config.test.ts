@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.ts';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from './config.ts';
 
 describe('configuration', () => {
   it('has working defaults: embedded database, outbox mail, worker in process', () => {
@@ -31,5 +32,12 @@ describe('configuration', () => {
     expect(c.port).toBe(3000);
     expect(c.runWorker).toBe(false);
     expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db', RUN_WORKER: 'true' }).runWorker).toBe(true);
+  });
+
+  it('.env.example documents every variable, and copied as it is gives a valid configuration', () => {
+    const lines = readFileSync(new URL('../.env.example', import.meta.url), 'utf8').split('\n').filter((l) => /^[A-Z_]+=/.test(l));
+    const example = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    expect(Object.keys(example).sort()).toEqual([...CONFIG_VARIABLES].sort());
+    expect(loadConfig(example)).toEqual(loadConfig({}));
   });
 });

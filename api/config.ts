@@ -41,6 +41,9 @@ const EnvSchema = z
     RUN_WORKER: bool.optional(),
   });
 
+/** Every variable the service reads; .env.example documents exactly these (tested). */
+export const CONFIG_VARIABLES = Object.keys(EnvSchema.shape);
+
 export interface Config {
   env: 'development' | 'production' | 'test';
   port: number;

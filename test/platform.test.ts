@@ -1,13 +1,16 @@
 // The service as a whole: health, readiness, OpenAPI, headers, request ids, least privilege,
 // migrations, vendor operators, start-up and graceful shutdown of the real process.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
+import pg from 'pg';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allRoutes } from '../api/features/index.ts';
+import { createDb } from '../storage/db/db.ts';
 import { migrate } from '../storage/db/migrate.ts';
 import { Client, createTestContext, type TestContext } from './support/context.ts';
 import { onPostgres, pgUrl } from './support/db.ts';
@@ -83,6 +86,34 @@ describe('least privilege in the database', () => {
     await expect(sql`DROP TABLE app_user`.execute(ctx.c.db.kysely)).rejects.toThrow(/must be owner|permission denied/);
     // positive control: ordinary writes work
     await sql`INSERT INTO rate_limit (key, window_start, count) VALUES ('probe', now(), 1)`.execute(ctx.c.db.kysely);
+  });
+
+  it.skipIf(!onPostgres)('a least-privilege login runs the service once the owner migrated, and says what to do before', async () => {
+    const tag = randomBytes(4).toString('hex');
+    const schema = `lp_${tag}`;
+    const role = `justif_app_${tag}`;
+    const owner = new pg.Client(pgUrl);
+    await owner.connect();
+    await owner.query(`CREATE SCHEMA ${schema}`);
+    await owner.query(`CREATE ROLE ${role} LOGIN`);
+    await owner.query(`GRANT justif_service TO ${role}`);
+    const appUrl = Object.assign(new URL(pgUrl!), { username: role }).toString();
+    try {
+      await expect(createDb({ url: appUrl, schema })).rejects.toThrow(/Migrations are pending.*npm run migrate.*DATABASE_OWNER_URL/);
+      await (await createDb({ url: pgUrl, schema })).close(); // npm run migrate, as the owner
+      const db = await createDb({ url: appUrl, schema });
+      try {
+        expect((await sql<{ u: string; s: string }>`SELECT current_user AS u, session_user AS s`.execute(db.kysely)).rows[0]).toEqual({ u: 'justif_service', s: role });
+        await sql`INSERT INTO rate_limit (key, window_start, count) VALUES ('probe', now(), 1)`.execute(db.kysely);
+        await expect(sql`DELETE FROM audit_event`.execute(db.kysely)).rejects.toThrow(/permission denied/);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      await owner.query(`DROP SCHEMA ${schema} CASCADE`);
+      await owner.query(`DROP ROLE ${role}`);
+      await owner.end();
+    }
   });
 
   it('migrations are idempotent and refuse an edited migration', async () => {

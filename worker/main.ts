@@ -6,7 +6,7 @@ import { startSchedules } from './schedules.ts';
 
 export function startWorker(c: Container): () => Promise<void> {
   const stop = startSchedules(c);
-  c.log.info('worker started (schedules: audit checkpoint)');
+  c.log.info('worker started (schedules: audit checkpoint, mail delivery)');
   return async () => stop();
 }
 

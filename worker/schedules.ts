@@ -3,6 +3,7 @@
 import cron from 'node-cron';
 import type { Container } from '../api/container.ts';
 import { auditCheckpoint } from './jobs/audit-checkpoint.ts';
+import { mailDelivery } from './jobs/mail-delivery.ts';
 
 export interface Schedule {
   name: string;
@@ -11,7 +12,11 @@ export interface Schedule {
 }
 
 export function schedules(c: Container): Schedule[] {
-  return [{ name: 'audit-checkpoint', cron: c.config.audit.checkpointCron, run: auditCheckpoint }];
+  return [
+    { name: 'audit-checkpoint', cron: c.config.audit.checkpointCron, run: auditCheckpoint },
+    // Mail that could not go out at once (SMTP down) is retried with backoff.
+    { name: 'mail-delivery', cron: '* * * * *', run: mailDelivery },
+  ];
 }
 
 /** Claims a schedule's slot (its minute); true for exactly one process. */

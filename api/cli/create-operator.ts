@@ -14,8 +14,10 @@ await runCli(async (c) => {
     await trx.insertInto('app_user').values({ id, tenant_id: null, email: email.toLowerCase(), name, status: 'invited' }).execute();
     await trx.insertInto('user_role').values({ tenant_id: null, user_id: id, role: 'operator' }).execute();
     await c.audit.record(trx, SYSTEM_ACTOR, { type: 'user.invited', tenantId: null, target: { type: 'user', id }, data: { roles: ['operator'] } });
-    return c.auth.issueInvitation(trx, { id, email, name, locale: 'fr' }, 'Justif (operator)');
+    const m = await c.auth.issueInvitation(trx, { id, email, name, locale: 'fr' }, 'Justif (operator)');
+    await c.mailer.queue(trx, m);
+    return m;
   });
-  await c.mailer.send(mail);
+  await c.mailer.deliver();
   console.log(`Operator ${email} invited. Invitation link:\n${/https?:\/\/\S+/.exec(mail.text)?.[0]}`);
 });

@@ -1,8 +1,11 @@
-// Outgoing mail. With SMTP_URL: nodemailer. Without: the mail_outbox table, printed on the
-// server console and read with `npm run outbox` by whoever runs the server — never exposed
-// through the app (a reset link would let a Client admin take over an account).
+// Outgoing mail, as a transactional outbox: `queue` writes the mail in the caller's transaction
+// (a rolled-back invitation sends nothing, a committed one is never lost), `deliver` sends what is
+// due. With SMTP_URL: nodemailer, retried with backoff, and the body is blanked once sent (it
+// carries single-use links). Without: the mail is kept in mail_outbox, printed on the server
+// console and read with `npm run outbox` by whoever runs the server — never exposed through the
+// app (a reset link would let a Client admin take over an account).
 import nodemailer from 'nodemailer';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { DB } from '../../storage/db/schema.ts';
 
@@ -13,25 +16,69 @@ export interface Mail {
 }
 export interface Mailer {
   readonly kind: 'smtp' | 'outbox';
-  send(mail: Mail): Promise<void>;
+  /** Writes the mail in the given transaction; nothing leaves before it commits. */
+  queue(db: Kysely<DB> | Transaction<DB>, mails: Mail | Mail[]): Promise<void>;
+  /** Sends (or, without SMTP, prints and keeps) every due mail. Never throws: failures are retried. */
+  deliver(): Promise<{ sent: number; failed: number }>;
 }
 
+export const MAIL_MAX_ATTEMPTS = 8;
+/** Minutes before attempt n+1: 1, 2, 4 … capped at 4 hours. */
+export const retryDelayMinutes = (attempts: number) => Math.min(2 ** (attempts - 1), 240);
+const LEASE_MINUTES = 5;
+const BATCH = 50;
+
 export function createMailer(opts: { smtpUrl?: string; from: string; db: Kysely<DB>; log: Logger }): Mailer {
-  if (opts.smtpUrl) {
-    const transport = nodemailer.createTransport(opts.smtpUrl);
-    return {
-      kind: 'smtp',
-      async send(m) {
-        await transport.sendMail({ from: opts.from, to: m.to, subject: m.subject, text: m.text });
-      },
-    };
-  }
+  const { db, log } = opts;
+  const transport = opts.smtpUrl ? nodemailer.createTransport(opts.smtpUrl) : undefined;
+
+  /** Claims due mails with a lease, so concurrent deliverers (API processes, workers) never send one twice. */
+  const claim = () =>
+    db
+      .updateTable('mail_outbox')
+      .set({ attempts: sql`attempts + 1`, next_attempt_at: sql`now() + make_interval(mins => ${LEASE_MINUTES})` })
+      .where('id', 'in', (eb) =>
+        eb.selectFrom('mail_outbox').select('id').where('delivery', '=', 'pending').where('next_attempt_at', '<=', sql<Date>`now()`).orderBy('id').limit(BATCH).forUpdate().skipLocked(),
+      )
+      .returningAll()
+      .execute();
+
   return {
-    kind: 'outbox',
-    async send(m) {
-      await opts.db.insertInto('mail_outbox').values({ to_address: m.to, subject: m.subject, body: m.text }).execute();
-      // Console only: the operator running an embedded instance reads links here.
-      opts.log.info({ mail: { to: m.to, subject: m.subject } }, `mail (outbox; SMTP_URL not set)\n${m.text}`);
+    kind: transport ? 'smtp' : 'outbox',
+    async queue(tx, mails) {
+      const rows = (Array.isArray(mails) ? mails : [mails]).map((m) => ({ to_address: m.to.toLowerCase(), subject: m.subject, body: m.text }));
+      if (rows.length) await tx.insertInto('mail_outbox').values(rows).execute();
+    },
+    async deliver() {
+      let sent = 0;
+      let failed = 0;
+      try {
+        for (const m of await claim()) {
+          if (!transport) {
+            // Console only: the operator running an instance without SMTP reads links here.
+            log.info({ mail: { id: m.id, to: m.to_address, subject: m.subject } }, `mail (outbox; SMTP_URL not set)\n${m.body}`);
+            await db.updateTable('mail_outbox').set({ delivery: 'kept' }).where('id', '=', m.id).execute();
+            continue;
+          }
+          try {
+            await transport.sendMail({ from: opts.from, to: m.to_address, subject: m.subject, text: m.body });
+            await db.updateTable('mail_outbox').set({ delivery: 'sent', sent_at: sql`now()`, body: '', last_error: null }).where('id', '=', m.id).execute();
+            sent++;
+          } catch (err) {
+            failed++;
+            const last = m.attempts >= MAIL_MAX_ATTEMPTS;
+            log.warn({ err, mailId: m.id, attempts: m.attempts }, last ? 'mail undeliverable: giving up' : 'mail delivery failed: will retry');
+            await db
+              .updateTable('mail_outbox')
+              .set({ delivery: last ? 'failed' : 'pending', last_error: String((err as Error).message).slice(0, 500), next_attempt_at: sql`now() + make_interval(mins => ${retryDelayMinutes(m.attempts)})` })
+              .where('id', '=', m.id)
+              .execute();
+          }
+        }
+      } catch (err) {
+        log.error({ err }, 'mail delivery pass failed');
+      }
+      return { sent, failed };
     },
   };
 }

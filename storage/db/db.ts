@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { migrate, type ScriptRunner } from './migrate.ts';
+import { migrate, upToDate, type ScriptRunner } from './migrate.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
 import type { DB } from './schema.ts';
 
@@ -64,7 +64,12 @@ export async function createDb(opts: DbOptions): Promise<Database> {
   if (opts.url) {
     const ownerUrl = opts.ownerUrl ?? opts.url;
     const asOwner = <T>(fn: (r: ScriptRunner) => Promise<T>) => withPgClient(ownerUrl, opts.schema, fn);
-    if (opts.migrate !== false) await asOwner(migrate);
+    if (opts.migrate !== false && !(await withPgClient(opts.url, opts.schema, upToDate))) {
+      await asOwner(migrate).catch((e: Error) => {
+        if (opts.ownerUrl) throw e;
+        throw new Error(`Migrations are pending and DATABASE_URL's role cannot apply them (${e.message}). Run \`npm run migrate\` with DATABASE_OWNER_URL, or set DATABASE_OWNER_URL for this process.`);
+      });
+    }
     const pool = new pg.Pool({
       connectionString: opts.url,
       max: opts.poolMax ?? 10,

@@ -24,6 +24,22 @@ export function migrationFiles(): { name: string; sql: string; checksum: string 
     });
 }
 
+/**
+ * True when every migration is applied unchanged — read with the service's own rights (SELECT on
+ * schema_migration), so API and worker processes started with a least-privilege login and no
+ * DATABASE_OWNER_URL come up after `npm run migrate` without needing the owner.
+ */
+export async function upToDate(db: ScriptRunner): Promise<boolean> {
+  const [, ...files] = migrationFiles();
+  try {
+    const rows = await db.query<{ name: string; checksum: string }>('SELECT name, checksum FROM schema_migration');
+    const applied = new Map(rows.map((r) => [r.name, r.checksum]));
+    return files.every((f) => applied.get(f.name) === f.checksum);
+  } catch {
+    return false; // no schema_migration yet: a fresh database
+  }
+}
+
 /** Applies pending migrations; returns the names applied. Refuses an edited applied migration. */
 export async function migrate(db: ScriptRunner): Promise<string[]> {
   const [bootstrap, ...files] = migrationFiles();

@@ -105,6 +105,11 @@ export interface MailOutboxTable {
   to_address: string;
   subject: string;
   body: string;
+  delivery: ColumnType<'pending' | 'sent' | 'kept' | 'failed', 'pending' | 'sent' | 'kept' | 'failed' | undefined>;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  last_error: string | null;
+  sent_at: Date | null;
   created_at: Timestamp;
 }
 export interface AuditEventTable {

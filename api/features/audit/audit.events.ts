@@ -4,7 +4,7 @@ import type { Role } from '../../../storage/db/schema.ts';
 
 export type AuditEventBody =
   | { type: 'auth.signed_in'; data: { method: 'password' | 'oidc' | 'invitation' } }
-  | { type: 'auth.sign_in_failed'; data: { reason: 'wrong_password' | 'unknown_account' | 'deactivated' | 'rate_limited' | 'oidc_unlinked' | 'oidc_unverified_email' } }
+  | { type: 'auth.sign_in_failed'; data: { reason: 'wrong_password' | 'unknown_account' | 'deactivated' | 'rate_limited' | 'oidc_unlinked' | 'oidc_unverified_email' | 'oidc_deactivated' } }
   | { type: 'auth.signed_out'; data: Record<string, never> }
   | { type: 'auth.password_reset_requested'; data: Record<string, never> }
   | { type: 'auth.password_reset'; data: Record<string, never> }

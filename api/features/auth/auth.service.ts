@@ -75,7 +75,7 @@ export class AuthService {
     return this.openSession(user, 'password', actor);
   }
 
-  private async tenantUsable(tenantId: string | null): Promise<boolean> {
+  async tenantUsable(tenantId: string | null): Promise<boolean> {
     if (!tenantId) return true;
     const t = await repo.tenant(this.d.db, tenantId);
     return !!t && t.status !== 'terminated';
@@ -192,12 +192,12 @@ export class AuthService {
     const u = await repo.userByEmail(db, email);
     if (!u || u.status !== 'active') return;
     if ((await this.d.loginLimiter.hit(`reset:${u.id}`, this.d.maxLoginAttempts)) > 0) return; // no mail flood
-    const mail = await db.transaction().execute(async (trx) => {
+    await db.transaction().execute(async (trx) => {
       const token = await this.issueToken(trx, u.id, 'password_reset', RESET_MINUTES);
       await this.d.audit.record(trx, { ...actor, label: email.toLowerCase() }, { type: 'auth.password_reset_requested', tenantId: u.tenant_id, target: { type: 'user', id: u.id }, data: {} });
-      return resetMail(u.locale, u.email, u.name, `${this.d.publicUrl}/reset-password/${token}`);
+      await this.d.mailer.queue(trx, resetMail(u.locale, u.email, u.name, `${this.d.publicUrl}/reset-password/${token}`));
     });
-    await this.d.mailer.send(mail);
+    await this.d.mailer.deliver();
   }
 
   resetPassword(token: string, password: string, actor: AuditActor): Promise<void> {

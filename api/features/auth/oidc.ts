@@ -71,28 +71,36 @@ export class OidcService {
     const pending = await repo.takeOidcLogin(db, state, clock.now());
     if (!pending) throw new OidcError('oidc_failed', 'unknown or expired sign-in attempt');
     let claims: oidc.IDToken;
+    let profile: oidc.IDToken | oidc.UserInfoResponse;
     try {
       const config = await this.config();
       const tokens = await oidc.authorizationCodeGrant(config, currentUrl, { pkceCodeVerifier: pending.code_verifier, expectedState: pending.state, expectedNonce: pending.nonce });
       claims = tokens.claims() ?? (() => { throw new Error('no ID token'); })();
+      // Google puts the email in the ID token; providers that follow the core spec strictly only
+      // give it at the userinfo endpoint (bound to the same subject).
+      profile = typeof claims.email === 'string' ? claims : await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
     } catch (e) {
       throw new OidcError('oidc_failed', (e as Error).message);
     }
     const issuer = claims.iss;
     const known = await repo.identity(db, issuer, claims.sub);
-    const email = typeof claims.email === 'string' ? claims.email : undefined;
-    let user = known ? await repo.userById(db, known.user_id) : undefined;
-    const fail = async (reason: 'oidc_unlinked' | 'oidc_unverified_email', detail: string) => {
-      await audit.record(db, { ...actor, label: email ?? null, userId: user?.id ?? null }, { type: 'auth.sign_in_failed', tenantId: user?.tenant_id ?? null, outcome: 'failure', data: { reason } });
+    const email = typeof profile.email === 'string' ? profile.email : undefined;
+    // Without a linked identity, the email points at the account — but is trusted only once the
+    // provider has verified it. An unverified match is still recorded in that Client's log.
+    const byEmail = !known && email ? await repo.userByEmail(db, email) : undefined;
+    const user = known ? await repo.userById(db, known.user_id) : profile.email_verified === true ? byEmail : undefined;
+    const fail = async (reason: Exclude<OidcFailure, 'oidc_failed'>, detail: string, who = user) => {
+      await audit.record(db, { ...actor, label: email ?? null, userId: who?.id ?? null }, {
+        type: 'auth.sign_in_failed', tenantId: who?.tenant_id ?? null, outcome: 'failure', data: { reason }, ...(who ? { target: { type: 'user', id: who.id } } : {}),
+      });
       return new OidcError(reason, detail);
     };
     if (!user) {
       if (!email) throw await fail('oidc_unlinked', 'the provider gave no email');
-      if (claims.email_verified !== true) throw await fail('oidc_unverified_email', 'the provider has not verified this email');
-      user = await repo.userByEmail(db, email);
-      if (!user) throw await fail('oidc_unlinked', 'no invited user has this email');
+      if (profile.email_verified !== true) throw await fail('oidc_unverified_email', 'the provider has not verified this email', byEmail);
+      throw await fail('oidc_unlinked', 'no invited user has this email');
     }
-    if (user.status === 'deactivated') throw new OidcError('oidc_deactivated', 'account deactivated');
+    if (user.status === 'deactivated' || !(await auth.tenantUsable(user.tenant_id))) throw await fail('oidc_deactivated', 'account deactivated');
     const linked = user;
     return db.transaction().execute(async (trx) => {
       const who = { ...actor, kind: 'user' as const, userId: linked.id, label: linked.email };

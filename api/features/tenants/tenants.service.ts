@@ -35,7 +35,7 @@ export class TenantsService {
   async create(actor: AuditActor, v: NewTenant, opts: { sendMail?: boolean } = {}) {
     const id = randomUUID();
     const adminId = randomUUID();
-    const { row, mail } = await this.d.db.transaction().execute(async (trx) => {
+    const row = await this.d.db.transaction().execute(async (trx) => {
       const tdb = new TenantDb(id, trx);
       if ((await usersRepository.takenEmails(tdb, [v.adminEmail])).size) throw new AppError('email-taken');
       await trx.insertInto('tenant').values({ id, name: v.name, plan: v.plan, country: v.country, currency: v.currency }).execute();
@@ -45,9 +45,10 @@ export class TenantsService {
       await this.d.audit.record(trx, actor, { type: 'tenant.created', tenantId: null, target: { type: 'tenant', id }, data: { plan: v.plan, country: v.country, currency: v.currency } });
       await this.d.audit.record(trx, actor, { type: 'user.invited', tenantId: id, target: { type: 'user', id: adminId }, data: { roles: ['admin', 'employee'] } });
       const mail = await this.d.auth.issueInvitation(trx, { id: adminId, email: v.adminEmail, name: v.adminName, locale: v.adminLocale ?? 'fr' }, v.name);
-      return { row: await trx.selectFrom('tenant').selectAll().where('id', '=', id).executeTakeFirstOrThrow(), mail };
+      if (opts.sendMail !== false) await this.d.mailer.queue(trx, mail);
+      return trx.selectFrom('tenant').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     });
-    if (opts.sendMail !== false) await this.d.mailer.send(mail);
-    return { tenant: view(row), adminId, invitationMail: mail };
+    await this.d.mailer.deliver();
+    return { tenant: view(row), adminId };
   }
 }

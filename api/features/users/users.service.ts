@@ -6,7 +6,7 @@ import { decodeKeyset, encodeKeyset } from '../../../storage/db/keyset.ts';
 import type { TenantDb } from '../../../storage/db/tenant-db.ts';
 import type { Clock } from '../../clock.ts';
 import { AppError, type FieldError } from '../../http/errors.ts';
-import type { Mail, Mailer } from '../../infra/mailer.ts';
+import type { Mailer } from '../../infra/mailer.ts';
 import type { AuditActor, AuditService } from '../audit/audit.service.ts';
 import type { AuthService } from '../auth/auth.service.ts';
 import { usersRepository as repo, type UserRow } from './users.repository.ts';
@@ -54,7 +54,7 @@ export class UsersService {
   }
 
   async invite(tdb: TenantDb, actor: AuditActor, input: InviteUser): Promise<UserView> {
-    const { user, mail } = await tdb.transaction(async (tx) => {
+    const user = await tdb.transaction(async (tx) => {
       await this.checkLinks(tx, null, input);
       if ((await repo.takenEmails(tx, [input.email])).size) throw new AppError('email-taken');
       const id = randomUUID();
@@ -65,24 +65,23 @@ export class UsersService {
       const roles = [...new Set(input.roles)];
       await repo.setRoles(tx, id, roles);
       const user = (await repo.byId(tx, id))!;
-      const mail = await this.d.auth.issueInvitation(tx.raw, user, await repo.tenantName(tx));
+      await this.d.mailer.queue(tx.raw, await this.d.auth.issueInvitation(tx.raw, user, await repo.tenantName(tx)));
       await this.d.audit.record(tx.raw, actor, { type: 'user.invited', tenantId: tx.tenantId, target: { type: 'user', id }, data: { roles } });
-      return { user, mail };
+      return user;
     });
-    await this.d.mailer.send(mail);
+    await this.d.mailer.deliver();
     return userView(user);
   }
 
   async resendInvitation(tdb: TenantDb, actor: AuditActor, id: string): Promise<void> {
-    const mail = await tdb.transaction(async (tx) => {
+    await tdb.transaction(async (tx) => {
       const u = await repo.byId(tx, id);
       if (!u) throw new AppError('not-found', 'No such user');
       if (u.status !== 'invited') throw new AppError('conflict', `The user is ${u.status}, not invited`);
-      const m = await this.d.auth.issueInvitation(tx.raw, u, await repo.tenantName(tx));
+      await this.d.mailer.queue(tx.raw, await this.d.auth.issueInvitation(tx.raw, u, await repo.tenantName(tx)));
       await this.d.audit.record(tx.raw, actor, { type: 'user.invitation_resent', tenantId: tx.tenantId, target: { type: 'user', id }, data: {} });
-      return m;
     });
-    await this.d.mailer.send(mail);
+    await this.d.mailer.deliver();
   }
 
   async update(tdb: TenantDb, actor: AuditActor, id: string, patch: UpdateUser): Promise<UserView> {
@@ -168,7 +167,6 @@ export class UsersService {
    */
   async importCsv(tdb: TenantDb, actor: AuditActor, text: string) {
     const rows = parseImport(text);
-    const mails: Mail[] = [];
     const result = await tdb.transaction(async (tx) => {
       await repo.lockAdmins(tx);
       const errors: FieldError[] = [];
@@ -230,7 +228,7 @@ export class UsersService {
           ids.set(v.email, id);
           await tx.insertInto('app_user', { id, email: v.email, name: v.name, status: 'invited', team_id: teamId, payroll_id: v.payrollId || null }).execute();
           await repo.setRoles(tx, id, roles);
-          mails.push(await this.d.auth.issueInvitation(tx.raw, { id, email: v.email, name: v.name, locale: 'fr' }, tenantName));
+          await this.d.mailer.queue(tx.raw, await this.d.auth.issueInvitation(tx.raw, { id, email: v.email, name: v.name, locale: 'fr' }, tenantName));
           await this.d.audit.record(tx.raw, actor, { type: 'user.invited', tenantId: tx.tenantId, target: { type: 'user', id }, data: { roles } });
           created++;
         }
@@ -244,7 +242,7 @@ export class UsersService {
       await this.d.audit.record(tx.raw, actor, { type: 'users.imported', tenantId: tx.tenantId, data: { created, updated, teamsCreated } });
       return { created, updated, teamsCreated };
     });
-    for (const m of mails) await this.d.mailer.send(m);
+    await this.d.mailer.deliver();
     return result;
   }
 }

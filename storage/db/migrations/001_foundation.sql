@@ -111,14 +111,22 @@ CREATE TABLE rate_limit (
   count integer NOT NULL
 );
 
--- Mail when no SMTP server is configured: read by whoever runs the server (npm run outbox).
+-- Every mail is written here in the same transaction as the change that sends it, then
+-- delivered: over SMTP when configured (retried with backoff, body blanked once sent since it
+-- carries single-use links), or kept for whoever runs the server (npm run outbox).
 CREATE TABLE mail_outbox (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   to_address text NOT NULL,
   subject text NOT NULL,
   body text NOT NULL,
+  delivery text NOT NULL DEFAULT 'pending' CHECK (delivery IN ('pending', 'sent', 'kept', 'failed')),
+  attempts integer NOT NULL DEFAULT 0,
+  next_attempt_at timestamptz NOT NULL DEFAULT now(),
+  last_error text,
+  sent_at timestamptz,
   created_at timestamptz NOT NULL DEFAULT now()
 );
+CREATE INDEX mail_outbox_due_idx ON mail_outbox (next_attempt_at) WHERE delivery = 'pending';
 
 -- Audit events: append-only, one hash chain per tenant ('platform' for vendor-side events).
 -- People appear by pseudonymous id; their personal fields live in audit_personal, outside
