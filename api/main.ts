@@ -26,10 +26,11 @@ async function main() {
       ...(first
         ? [
             '',
-            '  First run — no users yet:',
+            `  First run — no users yet.${c.db.kind === 'pglite' ? ' Stop the server (Ctrl-C: the embedded database serves one process), then:' : ' In another terminal:'}`,
             '    • a demo Client:         npm run seed        (prints the sign-in emails and password)',
             '    • the first operator:    npm run operator:create -- you@example.com "Your Name"',
             '      (prints an invitation link; the operator then creates Clients and their first admin)',
+            ...(c.db.kind === 'pglite' ? ['  and npm start again.'] : []),
           ]
         : []),
       '',
