@@ -1,0 +1,320 @@
+// The app shell: session probe, routes (public pages, and pages inside the frame guarded by role),
+// the header with navigation, language switch and sign-out.
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { api, ApiError, setCsrfToken, setUnauthenticatedHandler, type Session } from './api.ts';
+import { LanguageSwitch, ProblemBox, usePageTitle } from './components/ui.tsx';
+import { useI18n, type Locale, type MessageKey } from './i18n/index.tsx';
+import { Link, matchPath, navigate, safeNext, useLocation } from './router.tsx';
+import { hasRole, isVendor, SessionContext, useSession, type SessionApi } from './session.tsx';
+import { SignInPage } from './pages/SignIn.tsx';
+import { ForgotPasswordPage } from './pages/ForgotPassword.tsx';
+import { ResetPasswordPage } from './pages/ResetPassword.tsx';
+import { InvitationPage } from './pages/Invitation.tsx';
+import { HomePage } from './pages/Home.tsx';
+import { UsersPage } from './pages/Users.tsx';
+import { AuditPage } from './pages/Audit.tsx';
+import { ClientsPage } from './pages/Clients.tsx';
+import { ProfilePage } from './pages/Profile.tsx';
+
+type Params = Record<string, string>;
+
+interface PublicRoute {
+  path: string;
+  render: (p: Params) => ReactNode;
+}
+
+const publicRoutes: PublicRoute[] = [
+  { path: '/signin', render: () => <SignInPage /> },
+  { path: '/forgot-password', render: () => <ForgotPasswordPage /> },
+  { path: '/reset-password/:token', render: (p) => <ResetPasswordPage token={p.token!} /> },
+  { path: '/invitation/:token', render: (p) => <InvitationPage token={p.token!} /> },
+];
+
+const clientAdmin = (s: Session) => !isVendor(s) && hasRole(s, 'admin');
+const operator = (s: Session) => isVendor(s) && hasRole(s, 'operator');
+const everyone = () => true;
+
+interface AppRoute {
+  path: string;
+  allow: (s: Session) => boolean;
+  render: (p: Params) => ReactNode;
+  /** Shown in the navigation, highlighted for paths under `section`. */
+  nav?: { label: MessageKey; section: string };
+}
+
+/** What each role may use. New features add their pages here, with the roles the API allows. */
+export const appRoutes: AppRoute[] = [
+  { path: '/', allow: everyone, render: () => <HomePage />, nav: { label: 'nav.home', section: '/' } },
+  { path: '/users', allow: clientAdmin, render: () => <UsersPage tab="list" />, nav: { label: 'nav.users', section: '/users' } },
+  { path: '/users/teams', allow: clientAdmin, render: () => <UsersPage tab="teams" /> },
+  { path: '/users/import', allow: clientAdmin, render: () => <UsersPage tab="import" /> },
+  { path: '/audit', allow: clientAdmin, render: () => <AuditPage />, nav: { label: 'nav.audit', section: '/audit' } },
+  { path: '/clients', allow: operator, render: () => <ClientsPage />, nav: { label: 'nav.clients', section: '/clients' } },
+  { path: '/profile', allow: everyone, render: () => <ProfilePage />, nav: { label: 'nav.profile', section: '/profile' } },
+];
+
+function find<R extends { path: string }>(routes: R[], path: string): { route: R; params: Params } | undefined {
+  const clean = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  for (const route of routes) {
+    const params = matchPath(route.path, clean);
+    if (params) return { route, params };
+  }
+  return undefined;
+}
+
+export function App() {
+  const i18n = useI18n();
+  const [state, setState] = useState<{ loading: boolean; session: Session | null }>({ loading: true, session: null });
+  const { pathname, search } = useLocation();
+
+  const signedIn = useCallback(
+    (s: Session) => {
+      setCsrfToken(s.csrfToken);
+      i18n.setLocale(s.user.locale);
+      setState({ loading: false, session: s });
+    },
+    [i18n],
+  );
+
+  useEffect(() => {
+    let live = true;
+    api
+      .get<Session>('/session', { public: true })
+      .then((s) => live && signedIn(s))
+      .catch(() => live && setState({ loading: false, session: null }));
+    return () => {
+      live = false;
+    };
+    // Once, at start: later changes come from sign-in, sign-out and the 401 handler.
+  }, []);
+
+  useEffect(() => {
+    setUnauthenticatedHandler(() => {
+      setState({ loading: false, session: null });
+      const here = window.location.pathname + window.location.search;
+      navigate(`/signin?notice=expired${here !== '/' ? `&next=${encodeURIComponent(here)}` : ''}`, { replace: true });
+    });
+    return () => setUnauthenticatedHandler(undefined);
+  }, []);
+
+  const sessionApi = useMemo<SessionApi>(
+    () => ({
+      session: state.session,
+      signedIn,
+      update: (s) => setState({ loading: false, session: s }),
+      async signOut() {
+        try {
+          await api.post('/auth/logout', undefined, { public: true });
+        } catch {
+          /* already signed out: nothing else to do */
+        }
+        setCsrfToken('');
+        setState({ loading: false, session: null });
+        navigate('/signin?notice=signedOut', { replace: true });
+      },
+      async switchLocale(l: Locale) {
+        const before = i18n.locale;
+        i18n.setLocale(l);
+        if (!state.session || state.session.user.locale === l) return;
+        try {
+          const s = await api.patch<Session>('/me', { locale: l });
+          setState({ loading: false, session: s });
+        } catch (e) {
+          i18n.setLocale(before);
+          throw e;
+        }
+      },
+    }),
+    [state.session, signedIn, i18n],
+  );
+
+  let content: ReactNode;
+  const pub = find(publicRoutes, pathname);
+  if (state.loading) {
+    content = (
+      <div className="splash" aria-busy="true">
+        <p>{i18n.t('common.loading')}</p>
+      </div>
+    );
+  } else if (pub) {
+    content = pub.route.path === '/signin' && state.session ? <Redirect to={safeNext(search.get('next')) ?? '/'} /> : pub.route.render(pub.params);
+  } else if (!state.session) {
+    const known = find(appRoutes, pathname);
+    content = known ? <Redirect to={pathname === '/' ? '/signin' : `/signin?next=${encodeURIComponent(pathname + (search.size ? `?${search}` : ''))}`} /> : <PublicNotFound />;
+  } else {
+    const hit = find(appRoutes, pathname);
+    const page = !hit ? <NotFound /> : hit.route.allow(state.session) ? hit.route.render(hit.params) : <Forbidden />;
+    content = <Frame session={state.session}>{page}</Frame>;
+  }
+  return <SessionContext.Provider value={sessionApi}>{content}</SessionContext.Provider>;
+}
+
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, { replace: true }), [to]);
+  return null;
+}
+
+function Frame({ session, children }: { session: Session; children: ReactNode }) {
+  const { t } = useI18n();
+  const { signOut, switchLocale } = useSession();
+  const { pathname } = useLocation();
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const main = useRef<HTMLElement>(null);
+  const first = useRef(true);
+
+  // After a client-side navigation, move focus to the page so screen readers announce it.
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    main.current?.focus();
+    setError(null);
+  }, [pathname]);
+
+  const nav = appRoutes.filter((r) => r.nav && r.allow(session));
+  const current = (section: string) => (section === '/' ? pathname === '/' : pathname === section || pathname.startsWith(`${section}/`));
+
+  return (
+    <div className="frame">
+      <a className="skip" href="#main">
+        {t('app.skip')}
+      </a>
+      <header className="topbar">
+        <div className="topbar__row">
+          <Link to="/" className="brand" aria-label={`${t('app.name')} — ${t('nav.home')}`}>
+            <BrandMark />
+            <span className="brand__name">{t('app.name')}</span>
+          </Link>
+          <span className="topbar__tenant" data-testid="tenant-name">
+            {session.tenant ? session.tenant.name : t('nav.vendor')}
+          </span>
+          <div className="topbar__spacer" />
+          <div className="topbar__tools">
+            <LanguageSwitch
+              onSwitch={(l) => {
+                setError(null);
+                switchLocale(l).catch(setError);
+              }}
+            />
+            <Link to="/profile" className="topbar__user" title={t('nav.signedInAs', { name: session.user.email })} data-testid="user-name">
+              <span className="avatar" aria-hidden="true">
+                {initials(session.user.name)}
+              </span>
+              <span className="topbar__user-name">{session.user.name}</span>
+            </Link>
+            <button
+              type="button"
+              className="btn btn--ghost btn--small"
+              disabled={busy}
+              onClick={() => {
+                setBusy(true);
+                void signOut().finally(() => setBusy(false));
+              }}
+            >
+              {t('nav.signOut')}
+            </button>
+          </div>
+        </div>
+        <nav className="nav" aria-label={t('nav.main')}>
+          <ul>
+            {nav.map((r) => (
+              <li key={r.path}>
+                <Link to={r.path} aria-current={current(r.nav!.section) ? 'page' : undefined}>
+                  {t(r.nav!.label)}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      </header>
+      <main id="main" ref={main} tabIndex={-1} className="main">
+        {error ? <ProblemBox error={error instanceof ApiError ? error : String(error)} /> : null}
+        {children}
+      </main>
+    </div>
+  );
+}
+
+export function BrandMark() {
+  return (
+    <svg className="brand__mark" viewBox="0 0 32 32" width="28" height="28" aria-hidden="true" focusable="false">
+      <rect width="32" height="32" rx="7" fill="currentColor" />
+      <path d="M19 7v12.5a5.5 5.5 0 0 1-11 0" fill="none" stroke="#fff" strokeWidth="3.2" strokeLinecap="round" />
+      <circle cx="23.5" cy="23.5" r="2.4" fill="#7dd3c0" />
+    </svg>
+  );
+}
+
+function initials(name: string): string {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  return ((parts[0]?.[0] ?? '') + (parts.length > 1 ? (parts.at(-1)?.[0] ?? '') : '')).toUpperCase() || '?';
+}
+
+function NotFound() {
+  const { t } = useI18n();
+  usePageTitle(t('notFound.title'));
+  return (
+    <section className="page page--narrow empty-state">
+      <h1>{t('notFound.title')}</h1>
+      <p>{t('notFound.text')}</p>
+      <p>
+        <Link to="/" className="btn">
+          {t('common.backHome')}
+        </Link>
+      </p>
+    </section>
+  );
+}
+
+function Forbidden() {
+  const { t } = useI18n();
+  usePageTitle(t('forbidden.title'));
+  return (
+    <section className="page page--narrow empty-state">
+      <h1>{t('forbidden.title')}</h1>
+      <p>{t('forbidden.text')}</p>
+      <p>
+        <Link to="/" className="btn">
+          {t('common.backHome')}
+        </Link>
+      </p>
+    </section>
+  );
+}
+
+function PublicNotFound() {
+  const { t } = useI18n();
+  usePageTitle(t('notFound.title'));
+  return (
+    <AuthLayout title={t('notFound.title')}>
+      <p>{t('notFound.text')}</p>
+      <p>
+        <Link to="/signin">{t('common.backToSignIn')}</Link>
+      </p>
+    </AuthLayout>
+  );
+}
+
+/** The centred card of the pages shown before sign-in, with the language switch. */
+export function AuthLayout({ title, children }: { title: string; children: ReactNode }) {
+  const { t, setLocale } = useI18n();
+  const { session, switchLocale } = useSession();
+  return (
+    <div className="auth">
+      <div className="auth__top">
+        <span className="brand">
+          <BrandMark />
+          <span className="brand__name">{t('app.name')}</span>
+        </span>
+        <LanguageSwitch onSwitch={(l) => (session ? void switchLocale(l).catch(() => undefined) : setLocale(l))} />
+      </div>
+      <main className="auth__card" id="main">
+        <h1>{title}</h1>
+        {children}
+      </main>
+      <p className="auth__foot">{t('app.tagline')}</p>
+    </div>
+  );
+}

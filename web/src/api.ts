@@ -1,0 +1,174 @@
+// The one way the app talks to the API: JSON over fetch with the session cookie, the CSRF token
+// on every write, and RFC 9457 problem+json bodies turned into ApiError.
+import type { z } from 'zod';
+import type { SessionView } from '../../api/features/auth/auth.schemas.ts';
+import type { UserView, TeamView, ImportResult, InviteUser, UpdateUser } from '../../api/features/users/users.schemas.ts';
+
+export type Session = z.infer<typeof SessionView>;
+export type User = UserView;
+export type Team = z.infer<typeof TeamView>;
+export type ImportCounts = z.infer<typeof ImportResult>;
+export type InviteInput = z.input<typeof InviteUser>;
+export type UserPatch = z.input<typeof UpdateUser>;
+export type Page<T> = { items: T[]; nextCursor: string | null };
+
+// Routes whose schemas live in *.routes.ts (not importable as types): their shapes, as served.
+export interface AuditEvent {
+  id: string;
+  seq: number;
+  time: string;
+  action: string;
+  outcome: string;
+  actorId: string | null;
+  actorLabel: string | null;
+  targetType: string | null;
+  targetId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+  sentence: string;
+}
+export interface Tenant {
+  id: string;
+  name: string;
+  plan: string;
+  status: string;
+  country: string;
+  currency: string;
+  createdAt: string;
+}
+export interface ApiToken {
+  id: string;
+  name: string;
+  scopes: string[];
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+export interface Providers {
+  oidc: { enabled: boolean; label: string };
+}
+
+export const API = '/api/v1';
+const PROBLEM_BASE = 'https://justif.app/problems/';
+
+export interface FieldProblem {
+  path?: string;
+  row?: number;
+  column?: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    /** The problem code (`weak-password`, `last-admin`…), `network` when the server did not answer. */
+    readonly code: string,
+    readonly title: string,
+    readonly detail: string | undefined,
+    readonly fieldErrors: FieldProblem[] = [],
+    readonly requestId?: string,
+    /** Seconds to wait, from Retry-After (429). */
+    readonly retryAfter?: number,
+  ) {
+    super(detail ?? title);
+  }
+
+  /** Field errors for a body field (`path` "body.email" → "email"). */
+  forField(name: string): string | undefined {
+    return this.fieldErrors.find((f) => f.path === `body.${name}` || f.path?.startsWith(`body.${name}.`))?.message;
+  }
+}
+
+let csrfToken = '';
+let onUnauthenticated: (() => void) | undefined;
+
+export function setCsrfToken(token: string): void {
+  csrfToken = token;
+}
+
+/** Called when a protected request answers 401 (session expired or signed out elsewhere). */
+export function setUnauthenticatedHandler(f: (() => void) | undefined): void {
+  onUnauthenticated = f;
+}
+
+interface Options {
+  body?: unknown;
+  /** Send `body` as this content type instead of JSON (CSV import). */
+  contentType?: string;
+  /** A 401 here is an expected answer (the session probe, sign-in), not an expired session. */
+  public?: boolean;
+  signal?: AbortSignal;
+}
+
+async function toError(res: Response): Promise<ApiError> {
+  let body: Record<string, unknown> = {};
+  try {
+    body = (await res.json()) as Record<string, unknown>;
+  } catch {
+    /* not JSON */
+  }
+  const type = typeof body.type === 'string' ? body.type : '';
+  const code = type.startsWith(PROBLEM_BASE) ? type.slice(PROBLEM_BASE.length) : `http-${res.status}`;
+  const retry = Number(res.headers.get('retry-after'));
+  return new ApiError(
+    res.status,
+    code,
+    typeof body.title === 'string' ? body.title : res.statusText,
+    typeof body.detail === 'string' ? body.detail : undefined,
+    Array.isArray(body.errors) ? (body.errors as FieldProblem[]) : [],
+    typeof body.requestId === 'string' ? body.requestId : (res.headers.get('x-request-id') ?? undefined),
+    Number.isFinite(retry) && retry > 0 ? retry : undefined,
+  );
+}
+
+export async function request<T>(method: string, path: string, opts: Options = {}, retried = false): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  let body: BodyInit | undefined;
+  if (opts.body !== undefined) {
+    headers['Content-Type'] = opts.contentType ?? 'application/json';
+    body = opts.contentType ? String(opts.body) : JSON.stringify(opts.body);
+  }
+  if (method !== 'GET' && method !== 'HEAD') headers['X-CSRF-Token'] = csrfToken;
+  let res: Response;
+  try {
+    res = await fetch(API + path, { method, headers, body, credentials: 'same-origin', signal: opts.signal });
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') throw e;
+    throw new ApiError(0, 'network', 'Network error', undefined);
+  }
+  if (res.ok) {
+    if (res.status === 204) return undefined as T;
+    const text = await res.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+  const err = await toError(res);
+  // The CSRF token changes with the session (signed in again in another tab): fetch it, retry once.
+  if (err.code === 'csrf' && !retried) {
+    try {
+      const s = await request<Session>('GET', '/session', { public: true });
+      setCsrfToken(s.csrfToken);
+      return request<T>(method, path, opts, true);
+    } catch {
+      /* fall through to the original error */
+    }
+  }
+  if (err.status === 401 && !opts.public) onUnauthenticated?.();
+  return Promise.reject(err);
+}
+
+export const api = {
+  get: <T>(path: string, opts?: Options) => request<T>('GET', path, opts),
+  post: <T>(path: string, body?: unknown, opts?: Options) => request<T>('POST', path, { ...opts, body }),
+  patch: <T>(path: string, body: unknown, opts?: Options) => request<T>('PATCH', path, { ...opts, body }),
+  delete: <T>(path: string, opts?: Options) => request<T>('DELETE', path, opts),
+};
+
+/** A query string from the set values of an object (undefined and '' are left out). */
+export function query(params: Record<string, string | number | undefined | null>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}

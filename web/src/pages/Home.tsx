@@ -1,0 +1,46 @@
+import { appRoutes } from '../App.tsx';
+import { usePageTitle } from '../components/ui.tsx';
+import { useI18n, type MessageKey } from '../i18n/index.tsx';
+import { Link } from '../router.tsx';
+import { isVendor, useSignedIn } from '../session.tsx';
+import { label } from '../labels.ts';
+
+const DESCRIPTIONS: Record<string, MessageKey> = { '/users': 'home.users.desc', '/audit': 'home.audit.desc', '/clients': 'home.clients.desc', '/profile': 'home.profile.desc' };
+
+export function HomePage() {
+  const { t } = useI18n();
+  const s = useSignedIn();
+  usePageTitle(t('nav.home'));
+  const shortcuts = appRoutes.filter((r) => r.nav && r.path !== '/' && r.allow(s));
+  return (
+    <section className="page">
+      <div className="hero">
+        <h1>{t('home.title', { name: s.user.name })}</h1>
+        <p className="lead">{isVendor(s) || !s.tenant ? t('home.vendor', { email: s.user.email }) : t('home.client', { tenant: s.tenant.name, email: s.user.email })}</p>
+        <p className="roles">
+          <span>{t('home.roles')}</span>{' '}
+          {s.user.roles.map((r) => (
+            <span key={r} className="chip">
+              {label(t, 'role', r)}
+            </span>
+          ))}
+        </p>
+      </div>
+      {shortcuts.length > 0 && (
+        <>
+          <h2 className="section-title">{t('home.shortcuts')}</h2>
+          <ul className="cards">
+            {shortcuts.map((r) => (
+              <li key={r.path}>
+                <Link to={r.path} className="card card--link">
+                  <span className="card__title">{t(r.nav!.label)}</span>
+                  {DESCRIPTIONS[r.path] && <span className="card__text">{t(DESCRIPTIONS[r.path]!)}</span>}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}

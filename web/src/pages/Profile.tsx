@@ -1,0 +1,281 @@
+// Profile: name and language for everyone; API tokens for Client users.
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, ApiError, type ApiToken, type Session } from '../api.ts';
+import { Badge, CheckboxGroup, Notice, ProblemBox, SelectField, TextField, useConfirm, usePageTitle } from '../components/ui.tsx';
+import { useI18n, type Locale } from '../i18n/index.tsx';
+import { label } from '../labels.ts';
+import { isVendor, useSignedIn } from '../session.tsx';
+
+export function ProfilePage() {
+  const { t } = useI18n();
+  const s = useSignedIn();
+  usePageTitle(t('profile.title'));
+  return (
+    <section className="page">
+      <h1>{t('profile.title')}</h1>
+      <div className="stack">
+        <IdentityCard />
+        {!isVendor(s) && <TokensCard />}
+      </div>
+    </section>
+  );
+}
+
+function IdentityCard() {
+  const { t, setLocale } = useI18n();
+  const s = useSignedIn();
+  const [name, setName] = useState(s.user.name);
+  const [locale, setLoc] = useState<Locale>(s.user.locale);
+  const [error, setError] = useState<unknown>(null);
+  const [saved, setSaved] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  // The header switch changes the language too: keep the select in step.
+  useEffect(() => setLoc(s.user.locale), [s.user.locale]);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    setSaved(false);
+    const patch: { name?: string; locale?: Locale } = {};
+    if (name.trim() !== s.user.name) patch.name = name;
+    if (locale !== s.user.locale) patch.locale = locale;
+    if (!Object.keys(patch).length) return setSaved(true);
+    setBusy(true);
+    try {
+      const next = await api.patch<Session>('/me', patch);
+      s.api.update(next);
+      setLocale(next.user.locale);
+      setSaved(true);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="card">
+      <h2>{t('profile.identity')}</h2>
+      <Notice>{saved ? t('profile.saved') : null}</Notice>
+      <ProblemBox error={error} inline={['name', 'locale']} />
+      <form onSubmit={submit} className="form form--narrow">
+        <TextField label={t('common.email')} name="email" value={s.user.email} onChange={() => undefined} readOnly hint={s.user.tenantId ? t('profile.email.hint') : undefined} />
+        <TextField label={t('common.name')} name="name" required value={name} onChange={setName} error={error instanceof ApiError ? error.forField('name') : undefined} maxLength={200} autoComplete="name" />
+        <SelectField label={t('common.language')} name="locale" value={locale} onChange={(v) => setLoc(v as Locale)}>
+          <option value="fr">{t('lang.fr')}</option>
+          <option value="en">{t('lang.en')}</option>
+        </SelectField>
+        <p className="roles">
+          <span>{t('home.roles')}</span>{' '}
+          {s.user.roles.map((r) => (
+            <span key={r} className="chip">
+              {label(t, 'role', r)}
+            </span>
+          ))}
+        </p>
+        <div className="actions">
+          <button type="submit" className="btn btn--primary" disabled={busy}>
+            {busy ? t('common.saving') : t('common.save')}
+          </button>
+        </div>
+      </form>
+    </div>
+  );
+}
+
+function tokenState(tok: ApiToken): 'active' | 'revoked' | 'expired' {
+  if (tok.revokedAt) return 'revoked';
+  if (tok.expiresAt && new Date(tok.expiresAt).getTime() <= Date.now()) return 'expired';
+  return 'active';
+}
+
+function TokensCard() {
+  const { t, date, dateTime } = useI18n();
+  const [tokens, setTokens] = useState<ApiToken[]>([]);
+  const [scopes, setScopes] = useState<string[]>([]);
+  const [version, setVersion] = useState(0);
+  const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState('');
+  const [secret, setSecret] = useState<{ name: string; token: string } | null>(null);
+  const [confirmEl, ask] = useConfirm();
+
+  useEffect(() => {
+    let live = true;
+    Promise.all([api.get<{ items: ApiToken[] }>('/api-tokens'), api.get<{ items: string[] }>('/api-tokens/scopes')]).then(
+      ([tk, sc]) => live && (setTokens(tk.items), setScopes(sc.items)),
+      (e) => live && setError(e),
+    );
+    return () => {
+      live = false;
+    };
+  }, [version]);
+
+  async function revoke(tok: ApiToken) {
+    setError(null);
+    setNotice('');
+    if (!(await ask(t('tokens.revoke.confirm', { name: tok.name }), t('tokens.revoke'), true))) return;
+    try {
+      await api.delete(`/api-tokens/${tok.id}`);
+      setNotice(t('tokens.revoked', { name: tok.name }));
+      setVersion((v) => v + 1);
+    } catch (e) {
+      setError(e);
+    }
+  }
+
+  return (
+    <div className="card">
+      <h2>{t('tokens.title')}</h2>
+      <p className="muted">{t('tokens.intro')}</p>
+      <Notice>{notice || null}</Notice>
+      <ProblemBox error={error} />
+      {secret && <SecretBox name={secret.name} token={secret.token} onClose={() => setSecret(null)} />}
+      <div className="table-wrap">
+        <table className="table table--responsive">
+          <caption className="sr-only">{t('tokens.title')}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('tokens.col.name')}</th>
+              <th scope="col">{t('tokens.col.scopes')}</th>
+              <th scope="col">{t('tokens.col.createdAt')}</th>
+              <th scope="col">{t('tokens.col.lastUsedAt')}</th>
+              <th scope="col">{t('tokens.col.expiresAt')}</th>
+              <th scope="col">{t('tokens.col.status')}</th>
+              <th scope="col">
+                <span className="sr-only">{t('common.actions')}</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {tokens.map((tok) => {
+              const st = tokenState(tok);
+              return (
+                <tr key={tok.id}>
+                  <td data-label={t('tokens.col.name')} className="cell-main">
+                    {tok.name}
+                  </td>
+                  <td data-label={t('tokens.col.scopes')}>
+                    <span className="chips">
+                      {tok.scopes.map((sc) => (
+                        <code key={sc} className="chip chip--code" title={label(t, 'scope', sc)}>
+                          {sc}
+                        </code>
+                      ))}
+                    </span>
+                  </td>
+                  <td data-label={t('tokens.col.createdAt')}>{date(tok.createdAt)}</td>
+                  <td data-label={t('tokens.col.lastUsedAt')}>{tok.lastUsedAt ? dateTime(tok.lastUsedAt) : t('tokens.never')}</td>
+                  <td data-label={t('tokens.col.expiresAt')}>{tok.expiresAt ? date(tok.expiresAt) : t('tokens.noExpiry')}</td>
+                  <td data-label={t('tokens.col.status')}>
+                    <Badge tone={st === 'active' ? 'green' : 'grey'}>{t(`tokens.status.${st}`)}</Badge>
+                  </td>
+                  <td className="cell-actions">
+                    {st === 'active' && (
+                      <button type="button" className="btn btn--small btn--danger-ghost" aria-label={t('tokens.revoke.label', { name: tok.name })} onClick={() => void revoke(tok)}>
+                        {t('tokens.revoke')}
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+        {tokens.length === 0 && <p className="empty">{t('tokens.empty')}</p>}
+      </div>
+      <h3>{t('tokens.create')}</h3>
+      <CreateToken
+        scopes={scopes}
+        onCreated={(name, token) => {
+          setNotice('');
+          setSecret({ name, token });
+          setVersion((v) => v + 1);
+        }}
+      />
+      {confirmEl}
+    </div>
+  );
+}
+
+function CreateToken({ scopes, onCreated }: { scopes: string[]; onCreated: (name: string, token: string) => void }) {
+  const { t } = useI18n();
+  const [name, setName] = useState('');
+  const [chosen, setChosen] = useState<string[]>([]);
+  const [expires, setExpires] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [missing, setMissing] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    if (!chosen.length) return setMissing(true);
+    setMissing(false);
+    setBusy(true);
+    try {
+      // The expiry date is inclusive: the token works until the end of that day, local time.
+      const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(expires);
+      const expiresAt = m ? new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + 1).toISOString() : undefined;
+      const r = await api.post<ApiToken & { token: string }>('/api-tokens', { name, scopes: chosen, ...(expiresAt ? { expiresAt } : {}) });
+      onCreated(r.name, r.token);
+      setName('');
+      setChosen([]);
+      setExpires('');
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const fe = (f: string) => (error instanceof ApiError ? error.forField(f) : undefined);
+  return (
+    <form onSubmit={submit} className="form form--narrow">
+      <ProblemBox error={error} inline={['name', 'scopes', 'expiresAt']} />
+      <TextField label={t('tokens.name')} name="token-name" required value={name} onChange={setName} hint={t('tokens.name.hint')} error={fe('name')} maxLength={100} autoComplete="off" />
+      <CheckboxGroup legend={t('tokens.scopes')} name="scopes" options={scopes.map((sc) => ({ value: sc, label: <>{label(t, 'scope', sc)} <code className="muted">{sc}</code></> }))} value={chosen} onChange={setChosen} error={missing ? t('tokens.scopesRequired') : fe('scopes')} />
+      <TextField label={t('tokens.expiresAt')} type="date" name="expiresAt" value={expires} onChange={setExpires} min={tomorrow} optional error={fe('expiresAt')} />
+      <div className="actions">
+        <button type="submit" className="btn btn--primary" disabled={busy}>
+          {busy ? t('common.saving') : t('tokens.create')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function SecretBox({ name, token, onClose }: { name: string; token: string; onClose: () => void }) {
+  const { t } = useI18n();
+  const [copied, setCopied] = useState<'' | 'ok' | 'failed'>('');
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(token);
+      setCopied('ok');
+    } catch {
+      setCopied('failed');
+    }
+  }
+  return (
+    <div className="secret" role="region" aria-label={t('tokens.secret.title', { name })}>
+      <h3>{t('tokens.secret.title', { name })}</h3>
+      <p className="secret__warning">{t('tokens.secret.warning')}</p>
+      <div className="secret__row">
+        <label className="sr-only" htmlFor="new-token-secret">
+          {t('tokens.secret.label')}
+        </label>
+        <input id="new-token-secret" className="secret__value" readOnly value={token} onFocus={(e) => e.target.select()} spellCheck={false} />
+        <button type="button" className="btn btn--primary" onClick={() => void copy()}>
+          {t('tokens.copy')}
+        </button>
+      </div>
+      <div role="status" aria-live="polite" className="live">
+        {copied === 'ok' ? <p className="small">{t('tokens.copied')}</p> : copied === 'failed' ? <p className="small">{t('tokens.copyFailed')}</p> : null}
+      </div>
+      <button type="button" className="btn btn--ghost btn--small" onClick={onClose}>
+        {t('common.close')}
+      </button>
+    </div>
+  );
+}
