@@ -52,6 +52,8 @@ export function createApp(c: Container): express.Express {
   app.use('/api/v1', api);
 
   if (existsSync(WEB_DIST)) {
+    // Vite names built assets by content hash: cache them for a year; the rest (favicon) an hour.
+    app.use('/assets', express.static(join(WEB_DIST, 'assets'), { index: false, immutable: true, maxAge: '365d', fallthrough: false }));
     app.use(express.static(WEB_DIST, { index: false, maxAge: '1h' }));
     // Client-side routes (/signin, /invitation/…) all load the app shell.
     app.get(/^\/(?!api\/).*/, (_req, res) => res.sendFile(join(WEB_DIST, 'index.html')));

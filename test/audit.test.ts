@@ -142,10 +142,14 @@ describe('append-only audit tables', () => {
     const list = await a.get('/api/v1/audit-events?action=team.');
     expect(list.status).toBe(200);
     expect(list.body.items.map((e: { action: string }) => e.action)).toEqual(['team.created']);
-    expect(list.body.items[0]).toMatchObject({ actorId: t.admin.id, actorLabel: t.admin.email, outcome: 'success', targetType: 'team' });
-    expect(list.body.items[0].sentence).toContain(`${t.admin.email} created team`);
+    expect(list.body.items[0]).toMatchObject({ actorId: t.admin.id, actorLabel: t.admin.email, outcome: 'success', targetType: 'team', targetLabel: 'Audit team' });
+    // Sentences in the reader's language (the admin's is French by default), naming the target.
+    expect(list.body.items[0].sentence).toBe(`${t.admin.email} a créé l’équipe Audit team`);
+    expect((await a.patch('/api/v1/me', { locale: 'en' })).status).toBe(200);
+    expect((await a.get('/api/v1/audit-events?action=team.')).body.items[0].sentence).toBe(`${t.admin.email} created team Audit team`);
     const csv = await a.get('/api/v1/audit-events/export.csv');
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
+    expect(csv.text).toContain(`created team Audit team`);
     expect(csv.text).toContain('team.created');
     expect(csv.text).toContain('auth.signed_in');
     // The hashed row holds the pseudonymous id and a digest, never the email or IP.

@@ -115,8 +115,10 @@ describe('password reset', () => {
     expect((await anon.post('/api/v1/auth/password/forgot', { email: u.email })).status).toBe(202);
     expect((await anon.post('/api/v1/auth/password/forgot', { email: 'nobody@example.test' })).status).toBe(202);
     const token = linkToken((await lastMailTo(ctx, u.email))!.text, 'reset-password');
+    expect((await anon.get(`/api/v1/auth/password/reset/${token}`)).body).toEqual({ email: u.email });
     expect((await anon.post('/api/v1/auth/password/reset', { token, password: 'short' })).status).toBe(400);
     expect((await anon.post('/api/v1/auth/password/reset', { token, password: 'Reset-Works-2026' })).status).toBe(204);
+    expect((await anon.get(`/api/v1/auth/password/reset/${token}`)).status).toBe(404);
     expect((await anon.post('/api/v1/auth/password/reset', { token, password: 'Reset-Again-2026' })).body.type).toMatch(/invalid-token$/);
     expect((await new Client(ctx).login(u.email, PASSWORD)).status).toBe(401);
     expect((await new Client(ctx).login(u.email, 'Reset-Works-2026')).status).toBe(200);

@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYSTEM_ACTOR } from '../api/features/audit/audit.service.ts';
 import { allRoutes } from '../api/features/index.ts';
 import { createDb } from '../storage/db/db.ts';
 import { migrate } from '../storage/db/migrate.ts';
@@ -139,6 +140,20 @@ describe('vendor operators', () => {
     expect((await boss.get('/api/v1/vendor/tenants')).status).toBe(403);
     expect((await o.get('/api/v1/users')).status).toBe(403); // vendor staff see no Client data by default
     expect((await o.post('/api/v1/vendor/audit/checkpoints')).status).toBe(201);
+  });
+
+  it('the first operator (npm run operator:create) accepts their invitation and lands on the vendor side', async () => {
+    const { link } = await ctx.c.tenants.inviteOperator(SYSTEM_ACTOR, { email: 'First.Op@Vendor.test', name: 'First Op' });
+    const token = linkToken(link, 'invitation');
+    const anon = new Client(ctx);
+    expect((await anon.get(`/api/v1/auth/invitations/${token}`)).body).toEqual({ email: 'first.op@vendor.test', name: 'First Op', tenantName: 'Justif' });
+    const accepted = await anon.post('/api/v1/auth/invitations/accept', { token, password: 'Operator-Pass-1' });
+    expect(accepted.status).toBe(200);
+    expect(accepted.body.user).toMatchObject({ roles: ['operator'], tenantId: null });
+    expect(accepted.body.tenant).toBeNull();
+    anon.csrf = accepted.body.csrfToken;
+    expect((await anon.get('/api/v1/vendor/tenants')).status).toBe(200);
+    await expect(ctx.c.tenants.inviteOperator(SYSTEM_ACTOR, { email: 'first.op@vendor.test', name: 'Again' })).rejects.toThrow(/already exists/);
   });
 
   it('a Client admin cannot become vendor staff', async () => {

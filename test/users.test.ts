@@ -73,6 +73,19 @@ describe('CSV import of users, teams and managers', () => {
     expect(await count('user_token')).toBe(tokens);
   });
 
+  it('invites each user in the language of the optional locale column (French by default)', async () => {
+    const { a } = await adminOf();
+    const bad = await a.post('/api/v1/users/import', 'email,name,roles,locale\nde@acme3.test,Dieter,employee,de', 'text/csv');
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0]).toMatchObject({ row: 2, column: 'locale' });
+    const r = await a.post('/api/v1/users/import', 'email,name,roles,locale\nen@acme3.test,Ellen,employee,EN\nfr@acme3.test,Fanny,employee,', 'text/csv');
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect((await lastMailTo(ctx, 'en@acme3.test'))?.subject).toMatch(/You are invited/);
+    expect((await lastMailTo(ctx, 'fr@acme3.test'))?.subject).toMatch(/^Invitation à rejoindre/);
+    const items = (await a.get('/api/v1/users?q=acme3.test')).body.items as { email: string; locale: string }[];
+    expect(Object.fromEntries(items.map((u) => [u.email, u.locale]))).toEqual({ 'en@acme3.test': 'en', 'fr@acme3.test': 'fr' });
+  });
+
   it('refuses a file without the required columns, an empty file and a non-CSV body', async () => {
     const { a } = await adminOf();
     const r1 = await a.post('/api/v1/users/import', 'mail,nom\na@b.test,x', 'text/csv');

@@ -34,13 +34,14 @@ describe('audit log', () => {
     expect(text).toContain('Réussi');
     expect(text).toContain(admin.email);
     expect(text).toContain('127.0.0.1');
+    expect(text).toContain(`${admin.email} s\u2019est connecté (mot de passe)`); // the sentence, in French too
     expect(text).toMatch(/\d{1,2} [a-zéû]+\.? \d{4}/); // a French date, e.g. "22 nov. 2026"
     await page.locator('tr[data-action="auth.sign_in_failed"]').first().waitFor();
     await shot(page, 'audit-log');
 
     const [all] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Exporter en CSV' }).click()]);
     const csv = readFileSync((await all.path())!, 'utf8');
-    expect(csv.replace(/^\uFEFF/, '').split(/\r?\n/)[0]).toBe('seq,time,action,outcome,actorId,actorLabel,targetType,targetId,ip,userAgent,requestId,sentence');
+    expect(csv.replace(/^\uFEFF/, '').split(/\r?\n/)[0]).toBe('seq,time,action,outcome,actorId,actorLabel,targetType,targetId,targetLabel,ip,userAgent,requestId,sentence');
     expect(csv).toContain('auth.signed_in');
     expect(csv).toContain('auth.sign_in_failed');
     expect(all.suggestedFilename()).toMatch(/^audit-\d{4}-\d{2}-\d{2}\.csv$/);

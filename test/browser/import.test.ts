@@ -31,7 +31,7 @@ describe('CSV import', () => {
     // The example file downloads and has the expected header.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Télécharger un exemple de fichier' }).click()]);
     const example = readFileSync((await download.path())!, 'utf8').replace(/^\uFEFF/, '');
-    expect(example.split(/\r?\n/)[0]).toBe('email,name,roles,team,manager_email,payroll_id');
+    expect(example.split(/\r?\n/)[0]).toBe('email,name,roles,team,manager_email,payroll_id,locale');
     expect(download.suggestedFilename()).toBe('justif-utilisateurs-exemple.csv');
 
     const before = await userCount();

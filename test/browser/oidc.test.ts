@@ -1,41 +1,32 @@
 // "Se connecter avec Google" against a real OpenID provider on loopback (test/support/oidc-provider.ts):
 // the button takes the whole page to the provider and back, signed in; refusals come back as
 // /signin?error=… and are shown as translated messages.
-// The provider must know our callback URL before our config is loaded, so this file picks the
-// port itself instead of using startServer() (same steps: createTestContext, listen on loopback).
-import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, type TestContext } from '../support/context.ts';
 import { createTenantWithAdmin, createUser, type TestUser } from '../support/factories.ts';
 import { startOidcProvider } from '../support/oidc-provider.ts';
-import { freePort } from '../support/server.ts';
+import { freePort, startServer } from '../support/server.ts';
 import type { Browser } from 'playwright-core';
 import { alertText, launchBrowser, shot } from './browser.ts';
 
 let op: Awaited<ReturnType<typeof startOidcProvider>>;
-let ctx: TestContext;
-let server: Server;
+let server: Awaited<ReturnType<typeof startServer>>;
 let browser: Browser;
 let url: string;
 let employee: TestUser;
 
 beforeAll(async () => {
+  // The provider must know our callback URL before our configuration is loaded.
   const port = await freePort();
   url = `http://127.0.0.1:${port}`;
   op = await startOidcProvider({ redirectUri: `${url}/api/v1/auth/oidc/callback` });
-  ctx = await createTestContext({ PUBLIC_URL: url, OIDC_ISSUER_URL: op.issuer, OIDC_CLIENT_ID: op.clientId, OIDC_CLIENT_SECRET: op.clientSecret, OIDC_LABEL: 'Google' });
-  server = await new Promise((res) => {
-    const s = ctx.app.listen(port, '127.0.0.1', () => res(s));
-  });
-  const t = await createTenantWithAdmin(ctx);
-  employee = await createUser(ctx, t.tenantId, ['employee']);
+  server = await startServer({ port, env: { OIDC_ISSUER_URL: op.issuer, OIDC_CLIENT_ID: op.clientId, OIDC_CLIENT_SECRET: op.clientSecret, OIDC_LABEL: 'Google' } });
+  const t = await createTenantWithAdmin(server.ctx);
+  employee = await createUser(server.ctx, t.tenantId, ['employee']);
   browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close();
-  server?.closeAllConnections();
-  await new Promise((r) => server?.close(r));
-  await ctx?.close();
+  await server?.stop();
   await op?.stop();
 });
 

@@ -14,8 +14,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startServer(opts: { env?: Record<string, string> } = {}): Promise<{ url: string; ctx: TestContext; stop(): Promise<void> }> {
-  const port = await freePort();
+/** `port` when a peer must know our URL first (an OIDC provider's redirect URI). */
+export async function startServer(opts: { env?: Record<string, string>; port?: number } = {}): Promise<{ url: string; ctx: TestContext; stop(): Promise<void> }> {
+  const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const ctx = await createTestContext({ PUBLIC_URL: url, ...opts.env });
   const server: Server = await new Promise((res) => {

@@ -1,7 +1,10 @@
 // The one way the app talks to the API: JSON over fetch with the session cookie, the CSRF token
 // on every write, and RFC 9457 problem+json bodies turned into ApiError.
 import type { z } from 'zod';
-import type { SessionView } from '../../api/features/auth/auth.schemas.ts';
+import type { Providers as ProvidersSchema, SessionView } from '../../api/features/auth/auth.schemas.ts';
+import type { AuditEventView } from '../../api/features/audit/audit.schemas.ts';
+import type { TokenView } from '../../api/features/api-tokens/api-tokens.schemas.ts';
+import type { TenantView } from '../../api/features/tenants/tenants.schemas.ts';
 import type { UserView, TeamView, ImportResult, InviteUser, UpdateUser } from '../../api/features/users/users.schemas.ts';
 
 export type Session = z.infer<typeof SessionView>;
@@ -12,43 +15,10 @@ export type InviteInput = z.input<typeof InviteUser>;
 export type UserPatch = z.input<typeof UpdateUser>;
 export type Page<T> = { items: T[]; nextCursor: string | null };
 
-// Routes whose schemas live in *.routes.ts (not importable as types): their shapes, as served.
-export interface AuditEvent {
-  id: string;
-  seq: number;
-  time: string;
-  action: string;
-  outcome: string;
-  actorId: string | null;
-  actorLabel: string | null;
-  targetType: string | null;
-  targetId: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  requestId: string | null;
-  sentence: string;
-}
-export interface Tenant {
-  id: string;
-  name: string;
-  plan: string;
-  status: string;
-  country: string;
-  currency: string;
-  createdAt: string;
-}
-export interface ApiToken {
-  id: string;
-  name: string;
-  scopes: string[];
-  createdAt: string;
-  lastUsedAt: string | null;
-  expiresAt: string | null;
-  revokedAt: string | null;
-}
-export interface Providers {
-  oidc: { enabled: boolean; label: string };
-}
+export type AuditEvent = z.infer<typeof AuditEventView>;
+export type Tenant = z.infer<typeof TenantView>;
+export type ApiToken = z.infer<typeof TokenView>;
+export type Providers = z.infer<typeof ProvidersSchema>;
 
 export const API = '/api/v1';
 const PROBLEM_BASE = 'https://justif.app/problems/';

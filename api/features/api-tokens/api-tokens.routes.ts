@@ -1,9 +1,6 @@
 import { z } from 'zod';
 import { route } from '../../http/routes.ts';
-import { API_SCOPES } from './api-tokens.service.ts';
-
-const TokenView = z.object({ id: z.string(), name: z.string(), scopes: z.array(z.string()), createdAt: z.string(), lastUsedAt: z.string().nullable(), expiresAt: z.string().nullable(), revokedAt: z.string().nullable() });
-const Create = z.strictObject({ name: z.string().trim().min(1).max(100), scopes: z.array(z.enum(API_SCOPES)).min(1), expiresAt: z.coerce.date().optional() });
+import { API_SCOPES, CreatedToken, CreateToken, TokenView } from './api-tokens.schemas.ts';
 const client = { kind: 'client' } as const;
 
 export const apiTokensRoutes = [
@@ -16,8 +13,8 @@ export const apiTokensRoutes = [
     handler: async (_i, ctx, c) => c.apiTokens.list(ctx.tenant, ctx.principal),
   }),
   route({
-    method: 'post', path: '/api-tokens', tag: 'api-tokens', summary: 'Create an API token (the secret is shown once)', access: client, body: Create, status: 201,
-    response: TokenView.extend({ token: z.string() }),
+    method: 'post', path: '/api-tokens', tag: 'api-tokens', summary: 'Create an API token (the secret is shown once)', access: client, body: CreateToken, status: 201,
+    response: CreatedToken,
     handler: async ({ body }, ctx, c) => c.apiTokens.create(ctx.tenant, ctx.principal, ctx.actor, body),
   }),
   route({

@@ -8,9 +8,7 @@ import { randomToken, sha256Hex } from '../../lib/secrets.ts';
 import type { AuditActor, AuditService } from '../audit/audit.service.ts';
 import { API_TOKEN_PREFIX } from '../auth/auth.service.ts';
 
-/** Every scope a token can carry; routes name the one they accept. */
-export const API_SCOPES = ['users:read', 'users:write', 'audit:read'] as const;
-export type ApiScope = (typeof API_SCOPES)[number];
+import type { ApiScope } from './api-tokens.schemas.ts';
 
 const view = (t: { id: string; name: string; scopes: string[]; created_at: Date; last_used_at: Date | null; expires_at: Date | null; revoked_at: Date | null }) => ({
   id: t.id, name: t.name, scopes: t.scopes, createdAt: t.created_at.toISOString(), lastUsedAt: t.last_used_at?.toISOString() ?? null,

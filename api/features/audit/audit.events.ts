@@ -27,33 +27,89 @@ export type AuditEventBody =
 export type AuditEventType = AuditEventBody['type'];
 export const AUDIT_EVENT_VERSION = 1;
 
-/** One sentence per event, for the UI and the CSV export. */
-export function describeEvent(e: { type: string; data: Record<string, unknown>; actorLabel: string | null; targetType: string | null; targetId: string | null; outcome: string }): string {
-  const who = e.actorLabel ?? 'system';
-  const target = e.targetType ? `${e.targetType} ${e.targetId ?? ''}`.trim() : '';
+export type Locale = 'fr' | 'en';
+
+export interface DescribableEvent {
+  type: string;
+  data: Record<string, unknown>;
+  actorLabel: string | null;
+  targetType: string | null;
+  targetId: string | null;
+  targetLabel: string | null;
+  outcome: string;
+}
+
+const TARGET_NOUN: Record<Locale, Record<string, string>> = {
+  fr: { user: 'l’utilisateur', team: 'l’équipe', api_token: 'le jeton d’API', tenant: 'le Client' },
+  en: { user: 'user', team: 'team', api_token: 'API token', tenant: 'Client' },
+};
+const REASONS: Record<Locale, Record<string, string>> = {
+  fr: {
+    wrong_password: 'mot de passe erroné', unknown_account: 'compte inconnu', deactivated: 'compte désactivé', rate_limited: 'trop de tentatives',
+    oidc_unlinked: 'identité externe non rattachée', oidc_unverified_email: 'e-mail non vérifié par le fournisseur', oidc_deactivated: 'compte désactivé',
+    forbidden: 'droits insuffisants', 'insufficient-scope': 'portée du jeton insuffisante',
+  },
+  en: {},
+};
+const METHODS: Record<Locale, Record<string, string>> = {
+  fr: { password: 'mot de passe', oidc: 'fournisseur d’identité', invitation: 'invitation' },
+  en: {},
+};
+const OUTCOMES: Record<Locale, Record<string, string>> = { fr: { failure: 'échec', denied: 'refusé' }, en: {} };
+
+/** One sentence per event, in the reader's language, for the UI and the CSV export (after Documenso). */
+export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): string {
+  const fr = locale === 'fr';
+  const who = e.actorLabel ?? (fr ? 'le système' : 'system');
+  const target = e.targetType ? `${TARGET_NOUN[locale][e.targetType] ?? e.targetType} ${e.targetLabel ?? e.targetId ?? ''}`.trim() : '';
   const d = e.data as Record<string, any>;
-  const s: Record<string, () => string> = {
-    'auth.signed_in': () => `${who} signed in (${d.method})`,
-    'auth.sign_in_failed': () => `Failed sign-in for ${who} (${String(d.reason).replace(/_/g, ' ')})`,
-    'auth.signed_out': () => `${who} signed out`,
-    'auth.password_reset_requested': () => `Password reset requested for ${target}`,
-    'auth.password_reset': () => `${who} reset their password`,
-    'auth.identity_linked': () => `${who} linked a sign-in identity from ${d.issuer}`,
-    'access.denied': () => `${who} was denied ${d.method} ${d.route} (${d.reason})`,
-    'tenant.created': () => `${who} created Client ${e.targetId} (plan ${d.plan})`,
-    'user.invited': () => `${who} invited ${target} as ${(d.roles ?? []).join(', ')}`,
-    'user.invitation_resent': () => `${who} resent the invitation of ${target}`,
-    'user.invitation_accepted': () => `${who} accepted their invitation`,
-    'user.updated': () => `${who} changed ${(d.fields ?? []).join(', ')} of ${target}`,
-    'user.deactivated': () => `${who} deactivated ${target}`,
-    'user.reactivated': () => `${who} reactivated ${target}`,
-    'users.imported': () => `${who} imported users: ${d.created} created, ${d.updated} updated, ${d.teamsCreated} teams created`,
-    'team.created': () => `${who} created ${target}`,
-    'team.updated': () => `${who} changed ${(d.fields ?? []).join(', ')} of ${target}`,
-    'api_token.created': () => `${who} created ${target} with scopes ${(d.scopes ?? []).join(', ')}`,
-    'api_token.revoked': () => `${who} revoked ${target}`,
-    'profile.updated': () => `${who} updated their profile (${(d.fields ?? []).join(', ')})`,
-  };
+  const list = (v: unknown) => ((v as string[] | undefined) ?? []).join(', ');
+  const word = (table: Record<Locale, Record<string, string>>, v: unknown) => table[locale][String(v)] ?? String(v).replace(/_/g, ' ');
+  const s: Record<string, () => string> = fr
+    ? {
+        'auth.signed_in': () => `${who} s’est connecté (${word(METHODS, d.method)})`,
+        'auth.sign_in_failed': () => `Échec de connexion pour ${who} (${word(REASONS, d.reason)})`,
+        'auth.signed_out': () => `${who} s’est déconnecté`,
+        'auth.password_reset_requested': () => `Réinitialisation du mot de passe demandée pour ${target}`,
+        'auth.password_reset': () => `${who} a réinitialisé son mot de passe`,
+        'auth.identity_linked': () => `${who} a rattaché une identité de ${d.issuer}`,
+        'access.denied': () => `Accès refusé à ${who} : ${d.method} ${d.route} (${word(REASONS, d.reason)})`,
+        'tenant.created': () => `${who} a créé ${target} (offre ${d.plan})`,
+        'user.invited': () => `${who} a invité ${target} (${list(d.roles)})`,
+        'user.invitation_resent': () => `${who} a renvoyé l’invitation de ${target}`,
+        'user.invitation_accepted': () => `${who} a accepté son invitation`,
+        'user.updated': () => `${who} a modifié ${list(d.fields)} de ${target}`,
+        'user.deactivated': () => `${who} a désactivé ${target}`,
+        'user.reactivated': () => `${who} a réactivé ${target}`,
+        'users.imported': () => `${who} a importé des utilisateurs : ${d.created} créés, ${d.updated} mis à jour, ${d.teamsCreated} équipes créées`,
+        'team.created': () => `${who} a créé ${target}`,
+        'team.updated': () => `${who} a modifié ${list(d.fields)} de ${target}`,
+        'api_token.created': () => `${who} a créé ${target} (portées ${list(d.scopes)})`,
+        'api_token.revoked': () => `${who} a révoqué ${target}`,
+        'profile.updated': () => `${who} a modifié son profil (${list(d.fields)})`,
+      }
+    : {
+        'auth.signed_in': () => `${who} signed in (${d.method})`,
+        'auth.sign_in_failed': () => `Failed sign-in for ${who} (${word(REASONS, d.reason)})`,
+        'auth.signed_out': () => `${who} signed out`,
+        'auth.password_reset_requested': () => `Password reset requested for ${target}`,
+        'auth.password_reset': () => `${who} reset their password`,
+        'auth.identity_linked': () => `${who} linked a sign-in identity from ${d.issuer}`,
+        'access.denied': () => `${who} was denied ${d.method} ${d.route} (${d.reason})`,
+        'tenant.created': () => `${who} created ${target} (plan ${d.plan})`,
+        'user.invited': () => `${who} invited ${target} as ${list(d.roles)}`,
+        'user.invitation_resent': () => `${who} resent the invitation of ${target}`,
+        'user.invitation_accepted': () => `${who} accepted their invitation`,
+        'user.updated': () => `${who} changed ${list(d.fields)} of ${target}`,
+        'user.deactivated': () => `${who} deactivated ${target}`,
+        'user.reactivated': () => `${who} reactivated ${target}`,
+        'users.imported': () => `${who} imported users: ${d.created} created, ${d.updated} updated, ${d.teamsCreated} teams created`,
+        'team.created': () => `${who} created ${target}`,
+        'team.updated': () => `${who} changed ${list(d.fields)} of ${target}`,
+        'api_token.created': () => `${who} created ${target} with scopes ${list(d.scopes)}`,
+        'api_token.revoked': () => `${who} revoked ${target}`,
+        'profile.updated': () => `${who} updated their profile (${list(d.fields)})`,
+      };
   const text = s[e.type]?.() ?? `${who}: ${e.type} ${target}`;
-  return e.outcome === 'success' || e.type === 'auth.sign_in_failed' || e.type === 'access.denied' ? text : `${text} — ${e.outcome}`;
+  return e.outcome === 'success' || e.type === 'auth.sign_in_failed' || e.type === 'access.denied' ? text : `${text} — ${word(OUTCOMES, e.outcome)}`;
 }

@@ -14,7 +14,7 @@ export interface AuditFilter {
   to?: Date;
 }
 
-export type AuditRow = Row<'audit_event'> & { actor_label: string | null; ip: string | null; user_agent: string | null };
+export type AuditRow = Row<'audit_event'> & { actor_label: string | null; ip: string | null; user_agent: string | null; target_label: string | null };
 
 export const auditRepository = {
   /** Serialises writers of one chain until commit, then reads its head. */
@@ -28,8 +28,13 @@ export const auditRepository = {
     let q = db
       .selectFrom('audit_event as e')
       .leftJoin('audit_personal as p', 'p.event_id', 'e.id')
+      // The target's current name, from the Client's own rows (the event itself keeps only ids).
+      .leftJoin('app_user as tu', (j) => j.on(sql<boolean>`e.target_type = 'user' AND tu.id::text = e.target_id AND tu.tenant_id = e.tenant_id`))
+      .leftJoin('team as tt', (j) => j.on(sql<boolean>`e.target_type = 'team' AND tt.id::text = e.target_id AND tt.tenant_id = e.tenant_id`))
+      .leftJoin('api_token as tk', (j) => j.on(sql<boolean>`e.target_type = 'api_token' AND tk.id::text = e.target_id AND tk.tenant_id = e.tenant_id`))
       .selectAll('e')
       .select(['p.actor_label', 'p.ip', 'p.user_agent'])
+      .select(sql<string | null>`coalesce(tu.name || ' <' || tu.email || '>', tt.name, tk.name)`.as('target_label'))
       .where('e.tenant_id', '=', tenantId)
       .where('e.chain', '=', tenantId);
     if (f.action) q = q.where('e.action', 'like', `${f.action.replace(/[%_\\]/g, (c) => '\\' + c)}%`);

@@ -11,7 +11,8 @@ import type { Clock } from '../../clock.ts';
 import { neutralizeCell } from '../../lib/csv.ts';
 import { randomToken } from '../../lib/secrets.ts';
 import type { SigningKey } from '../../infra/signing-key.ts';
-import { AUDIT_EVENT_VERSION, describeEvent, type AuditEventBody } from './audit.events.ts';
+import { AUDIT_EVENT_VERSION, describeEvent, type AuditEventBody, type Locale } from './audit.events.ts';
+import type { AuditEventView } from './audit.schemas.ts';
 import { auditRepository as repo, type AuditFilter, type AuditRow } from './audit.repository.ts';
 import { checkpointHash, eventHash, GENESIS_HASH, personalDigest, PLATFORM_CHAIN } from './audit.chain.ts';
 
@@ -33,22 +34,6 @@ export type AuditRecord = AuditEventBody & {
   outcome?: 'success' | 'failure' | 'denied';
   target?: { type: string; id: string };
 };
-
-export interface AuditEventView {
-  id: string;
-  seq: number;
-  time: string;
-  action: string;
-  outcome: string;
-  actorId: string | null;
-  actorLabel: string | null;
-  targetType: string | null;
-  targetId: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  requestId: string | null;
-  sentence: string;
-}
 
 export type VerifyResult =
   | { ok: true; chains: number; events: number; checkpoints: number }
@@ -92,22 +77,22 @@ export class AuditService {
     await trx.insertInto('audit_personal').values({ event_id: row.id, salt, actor_label: personal.actorLabel, ip: personal.ip, user_agent: personal.userAgent }).execute();
   }
 
-  async list(tenantId: string, f: AuditFilter, limit: number, cursor?: string): Promise<{ items: AuditEventView[]; nextCursor: string | null }> {
+  async list(tenantId: string, f: AuditFilter, limit: number, cursor: string | undefined, locale: Locale): Promise<{ items: AuditEventView[]; nextCursor: string | null }> {
     const before = cursor ? Number(cursor) : undefined;
     const rows = await repo.list(this.db, tenantId, f, limit + 1, before);
-    const items = rows.slice(0, limit).map(toView);
+    const items = rows.slice(0, limit).map((r) => toView(r, locale));
     return { items, nextCursor: rows.length > limit ? String(items.at(-1)!.seq) : null };
   }
 
   /** CSV of a Client's events, streamed page by page. */
-  exportCsv(tenantId: string, f: AuditFilter): Readable {
-    const out = stringify({ header: true, bom: true, columns: ['seq', 'time', 'action', 'outcome', 'actorId', 'actorLabel', 'targetType', 'targetId', 'ip', 'userAgent', 'requestId', 'sentence'], cast: { string: neutralizeCell } });
+  exportCsv(tenantId: string, f: AuditFilter, locale: Locale): Readable {
+    const out = stringify({ header: true, bom: true, columns: ['seq', 'time', 'action', 'outcome', 'actorId', 'actorLabel', 'targetType', 'targetId', 'targetLabel', 'ip', 'userAgent', 'requestId', 'sentence'], cast: { string: neutralizeCell } });
     (async () => {
       let before: number | undefined;
       for (;;) {
         const rows = await repo.list(this.db, tenantId, f, 500, before);
         for (const r of rows) {
-          const v = toView(r);
+          const v = toView(r, locale);
           if (!out.write(v)) await new Promise((res) => out.once('drain', res));
         }
         if (rows.length < 500) break;
@@ -181,11 +166,11 @@ export class AuditService {
   }
 }
 
-function toView(r: AuditRow): AuditEventView {
+function toView(r: AuditRow, locale: Locale): AuditEventView {
   const base = {
     id: r.id, seq: Number(r.seq), time: r.occurred_at.toISOString(), action: r.action, outcome: r.outcome,
-    actorId: r.actor_id, actorLabel: r.actor_label, targetType: r.target_type, targetId: r.target_id,
+    actorId: r.actor_id, actorLabel: r.actor_label, targetType: r.target_type, targetId: r.target_id, targetLabel: r.target_label,
     ip: r.ip, userAgent: r.user_agent, requestId: r.request_id,
   };
-  return { ...base, sentence: describeEvent({ type: r.type, data: r.data, actorLabel: r.actor_label, targetType: r.target_type, targetId: r.target_id, outcome: r.outcome }) };
+  return { ...base, sentence: describeEvent({ ...base, type: r.type, data: r.data }, locale) };
 }

@@ -7,7 +7,7 @@ import { route } from '../../http/routes.ts';
 import { SESSION_COOKIE } from '../../http/auth.ts';
 import { authRepository } from './auth.repository.ts';
 import type { NewSession } from './auth.service.ts';
-import { Forgot, Login, SessionView, SetPassword, TokenParams, UpdateMe } from './auth.schemas.ts';
+import { Forgot, Login, Providers, SessionView, SetPassword, TokenParams, UpdateMe } from './auth.schemas.ts';
 import { OidcError } from './oidc.ts';
 
 async function sessionView(c: Container, p: Principal) {
@@ -58,6 +58,11 @@ export const authRoutes = [
     handler: async ({ body }, ctx, c) => c.auth.resetPassword(body.token, body.password, ctx.actor),
   }),
   route({
+    method: 'get', path: '/auth/password/reset/:token', tag: 'auth', summary: 'Whether a password-reset link is still valid (404 if not)', access: { kind: 'public' }, params: TokenParams,
+    response: z.object({ email: z.string() }),
+    handler: async ({ params }, _ctx, c) => c.auth.resetLink(params.token),
+  }),
+  route({
     method: 'get', path: '/auth/invitations/:token', tag: 'auth', summary: 'Who an invitation is for', access: { kind: 'public' }, params: TokenParams,
     handler: async ({ params }, _ctx, c) => c.auth.invitation(params.token),
   }),
@@ -67,7 +72,7 @@ export const authRoutes = [
   }),
   route({
     method: 'get', path: '/auth/providers', tag: 'auth', summary: 'Sign-in methods offered', access: { kind: 'public' },
-    response: z.object({ oidc: z.object({ enabled: z.boolean(), label: z.string() }) }),
+    response: Providers,
     handler: async (_i, _ctx, c) => ({ oidc: { enabled: !!c.oidc, label: c.oidc?.label ?? '' } }),
   }),
   route({

@@ -12,3 +12,5 @@ export const SessionView = z.object({
   tenant: z.object({ id: z.string(), name: z.string(), plan: z.string() }).nullable(),
   csrfToken: z.string(),
 });
+
+export const Providers = z.object({ oidc: z.object({ enabled: z.boolean(), label: z.string() }) });

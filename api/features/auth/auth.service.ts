@@ -150,13 +150,23 @@ export class AuthService {
     return token;
   }
 
+  /** Who an invitation is for; vendor staff (no Client) are invited to the vendor side. */
   async invitation(token: string): Promise<{ email: string; name: string; tenantName: string }> {
     const { db, clock } = this.d;
     const t = await repo.validUserToken(db, sha256Hex(token), 'invitation', clock.now());
     const u = t && (await repo.userById(db, t.user_id));
     const tenant = u?.tenant_id ? await repo.tenant(db, u.tenant_id) : undefined;
-    if (!u || u.status !== 'invited' || !tenant) throw new AppError('not-found', 'This invitation is invalid, already used or expired.');
-    return { email: u.email, name: u.name, tenantName: tenant.name };
+    if (!u || u.status !== 'invited' || (u.tenant_id && !tenant)) throw new AppError('not-found', 'This invitation is invalid, already used or expired.');
+    return { email: u.email, name: u.name, tenantName: tenant?.name ?? 'Justif' };
+  }
+
+  /** Whether a reset link can still be used, so the page says so before a password is typed. */
+  async resetLink(token: string): Promise<{ email: string }> {
+    const { db, clock } = this.d;
+    const t = await repo.validUserToken(db, sha256Hex(token), 'password_reset', clock.now());
+    const u = t && (await repo.userById(db, t.user_id));
+    if (!u || u.status !== 'active') throw new AppError('not-found', 'This reset link is invalid, already used or expired.');
+    return { email: u.email };
   }
 
   /**

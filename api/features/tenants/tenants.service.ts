@@ -51,4 +51,21 @@ export class TenantsService {
     await this.d.mailer.deliver();
     return { tenant: view(row), adminId };
   }
+
+  /** Invites a vendor operator (outside every Client): `npm run operator:create`. */
+  async inviteOperator(actor: AuditActor, v: { email: string; name: string }): Promise<{ id: string; link: string }> {
+    const id = randomUUID();
+    const email = v.email.toLowerCase();
+    const mail = await this.d.db.transaction().execute(async (trx) => {
+      if ((await usersRepository.takenEmails(new TenantDb(id, trx), [email])).size) throw new AppError('email-taken');
+      await trx.insertInto('app_user').values({ id, tenant_id: null, email, name: v.name, status: 'invited' }).execute();
+      await trx.insertInto('user_role').values({ tenant_id: null, user_id: id, role: 'operator' }).execute();
+      await this.d.audit.record(trx, actor, { type: 'user.invited', tenantId: null, target: { type: 'user', id }, data: { roles: ['operator'] } });
+      const m = await this.d.auth.issueInvitation(trx, { id, email, name: v.name, locale: 'fr' }, 'Justif');
+      await this.d.mailer.queue(trx, m);
+      return m;
+    });
+    await this.d.mailer.deliver();
+    return { id, link: /https?:\/\/\S+/.exec(mail.text)![0] };
+  }
 }

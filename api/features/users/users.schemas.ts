@@ -59,5 +59,8 @@ export const UpdateTeam = z.strictObject({ name: name.optional(), managerId: uui
 
 export const ImportResult = z.object({ created: z.number(), updated: z.number(), teamsCreated: z.number() });
 
-export const CsvRow = z.object({ email, name, roles: z.array(ClientRoleSchema).min(1), team: z.string().trim().max(200), managerEmail: z.string(), payrollId: z.string().trim().max(50) });
+/** Columns of the user import; email, name and roles are required. */
+export const CSV_COLUMNS = ['email', 'name', 'roles', 'team', 'manager_email', 'payroll_id', 'locale'] as const;
+
+export const CsvRow = z.object({ email, name, roles: z.array(ClientRoleSchema).min(1), team: z.string().trim().max(200), managerEmail: z.string(), payrollId: z.string().trim().max(50), locale: z.enum(['fr', 'en'], { message: 'fr or en' }) });
 export type CsvRow = z.infer<typeof CsvRow>;

@@ -10,9 +10,8 @@ import type { Mailer } from '../../infra/mailer.ts';
 import type { AuditActor, AuditService } from '../audit/audit.service.ts';
 import type { AuthService } from '../auth/auth.service.ts';
 import { usersRepository as repo, type UserRow } from './users.repository.ts';
-import { CsvRow, type InviteUser, type UpdateUser, type UserView } from './users.schemas.ts';
+import { CSV_COLUMNS, CsvRow, type InviteUser, type UpdateUser, type UserView } from './users.schemas.ts';
 
-export const CSV_COLUMNS = ['email', 'name', 'roles', 'team', 'manager_email', 'payroll_id'] as const;
 const MAX_IMPORT_ROWS = 5000;
 
 export function userView(u: UserRow): UserView {
@@ -226,9 +225,9 @@ export class UsersService {
         } else {
           const id = randomUUID();
           ids.set(v.email, id);
-          await tx.insertInto('app_user', { id, email: v.email, name: v.name, status: 'invited', team_id: teamId, payroll_id: v.payrollId || null }).execute();
+          await tx.insertInto('app_user', { id, email: v.email, name: v.name, status: 'invited', team_id: teamId, payroll_id: v.payrollId || null, locale: v.locale }).execute();
           await repo.setRoles(tx, id, roles);
-          await this.d.mailer.queue(tx.raw, await this.d.auth.issueInvitation(tx.raw, { id, email: v.email, name: v.name, locale: 'fr' }, tenantName));
+          await this.d.mailer.queue(tx.raw, await this.d.auth.issueInvitation(tx.raw, { id, email: v.email, name: v.name, locale: v.locale }, tenantName));
           await this.d.audit.record(tx.raw, actor, { type: 'user.invited', tenantId: tx.tenantId, target: { type: 'user', id }, data: { roles } });
           created++;
         }
@@ -273,7 +272,7 @@ function parseImport(text: string): { row: number; value?: CsvRow; errors: Field
     const parsed = CsvRow.safeParse({
       email: rec.email ?? '', name: rec.name ?? '',
       roles: (rec.roles ?? '').split('|').map((s) => s.trim().toLowerCase()).filter(Boolean),
-      team: rec.team ?? '', managerEmail: (rec.manager_email ?? '').toLowerCase(), payrollId: rec.payroll_id ?? '',
+      team: rec.team ?? '', managerEmail: (rec.manager_email ?? '').toLowerCase(), payrollId: rec.payroll_id ?? '', locale: (rec.locale ?? '').toLowerCase() || 'fr',
     });
     if (parsed.success) return { row, value: parsed.data, errors: [] };
     const col = (p: PropertyKey | undefined) => ({ managerEmail: 'manager_email', payrollId: 'payroll_id' })[String(p)] ?? String(p);

@@ -176,6 +176,7 @@ const en: Record<keyof typeof fr, string> = {
   'import.col.team': 'team name, created if it does not exist',
   'import.col.manager_email': 'the manager\u2019s email, an existing user or one in the file',
   'import.col.payroll_id': 'payroll ID',
+  'import.col.locale': 'language of the invitation and the interface: fr (default) or en',
   'import.format': 'Comma or semicolon separated, UTF-8, one header line. New users receive an invitation by email.',
   'import.example': 'Download an example file',
   'import.file': 'CSV file',

@@ -176,6 +176,7 @@ const fr = {
   'import.col.team': 'nom de l\u2019équipe, créée si elle n\u2019existe pas',
   'import.col.manager_email': 'e-mail du manager, déjà utilisateur ou présent dans le fichier',
   'import.col.payroll_id': 'matricule de paie',
+  'import.col.locale': 'langue de l\u2019invitation et de l\u2019interface\u00a0: fr (par défaut) ou en',
   'import.format': 'Séparateur virgule ou point-virgule, encodage UTF-8, une ligne d\u2019en-tête. Les nouveaux utilisateurs reçoivent une invitation par e-mail.',
   'import.example': 'Télécharger un exemple de fichier',
   'import.file': 'Fichier CSV',

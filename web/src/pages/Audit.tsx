@@ -143,9 +143,7 @@ export function AuditPage() {
                 <td data-label={t('audit.col.event')}>
                   <div>
                     <span className="cell-main">{label(t, 'audit.action', e.action)}</span>
-                    <span className="cell-sub" lang="en">
-                      {e.sentence}
-                    </span>
+                    <span className="cell-sub">{e.sentence}</span>
                   </div>
                 </td>
                 <td data-label={t('audit.col.outcome')}>

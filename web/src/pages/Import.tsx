@@ -3,15 +3,19 @@ import { useMemo, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, type ImportCounts } from '../api.ts';
 import { Field, Notice, ProblemBox } from '../components/ui.tsx';
 import { useI18n, type MessageKey } from '../i18n/index.tsx';
+import type { CSV_COLUMNS } from '../../../api/features/users/users.schemas.ts';
 
-// The columns of api/features/users/users.service.ts (CSV_COLUMNS); email, name and roles required.
-const COLUMNS = ['email', 'name', 'roles', 'team', 'manager_email', 'payroll_id'] as const;
+// The API's columns (CSV_COLUMNS); the two type checks fail the build if the lists drift apart.
+const COLUMNS = ['email', 'name', 'roles', 'team', 'manager_email', 'payroll_id', 'locale'] as const satisfies readonly CsvColumn[];
+type CsvColumn = (typeof CSV_COLUMNS)[number];
+const everyColumn: Exclude<CsvColumn, (typeof COLUMNS)[number]> extends never ? true : never = true;
+void everyColumn;
 
 const EXAMPLE = [
   COLUMNS.join(','),
-  'claire.martin@example.fr,Claire Martin,manager|employee,Ventes,,P0001',
-  'paul.durand@example.fr,Paul Durand,employee,Ventes,claire.martin@example.fr,P0002',
-  'sophie.bernard@example.fr,Sophie Bernard,accountant|employee,Finance,,P0003',
+  'claire.martin@example.fr,Claire Martin,manager|employee,Ventes,,P0001,fr',
+  'paul.durand@example.fr,Paul Durand,employee,Ventes,claire.martin@example.fr,P0002,fr',
+  'sophie.bernard@example.fr,Sophie Bernard,accountant|employee,Finance,,P0003,en',
   '',
 ].join('\r\n');
 

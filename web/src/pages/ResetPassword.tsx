@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api, ApiError } from '../api.ts';
 import { AuthLayout } from '../App.tsx';
 import { PasswordForm } from '../components/PasswordForm.tsx';
@@ -11,6 +11,13 @@ export function ResetPasswordPage({ token }: { token: string }) {
   const [error, setError] = useState<unknown>(null);
   const [invalid, setInvalid] = useState(false);
   usePageTitle(t('reset.title'));
+
+  // A spent or expired link says so at once, before a password is typed.
+  useEffect(() => {
+    api.get(`/auth/password/reset/${encodeURIComponent(token)}`, { public: true }).catch((e: unknown) => {
+      if (e instanceof ApiError && (e.status === 404 || e.status === 400)) setInvalid(true);
+    });
+  }, [token]);
 
   async function submit(password: string) {
     setError(null);
