@@ -42,7 +42,7 @@ export function createApp(c: Container): express.Express {
   const api = express.Router();
   const limit = `${c.config.bodyLimitKb}kb`;
   api.use(express.json({ limit, strict: true, type: ['application/json', 'application/*+json'] }));
-  api.use(express.text({ limit: '2mb', type: 'text/csv' }));
+  api.use(express.text({ limit: '4mb', type: 'text/csv' })); // the ECB rate history is ~2 MB
   api.use(authenticate(c.auth));
   api.get('/openapi.json', (_req, res) => void res.json(openApiDocument(allRoutes)));
   mount(api, allRoutes, c);

@@ -3,11 +3,15 @@ import type { Logger } from 'pino';
 import { createDb, type Database } from '../storage/db/db.ts';
 import { createLocalStore } from '../storage/objects/local-store.ts';
 import type { ObjectStore } from '../storage/objects/object-store.ts';
+import { createS3Store } from '../storage/objects/s3-store.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { ApiTokensService } from './features/api-tokens/api-tokens.service.ts';
 import { AuditService } from './features/audit/audit.service.ts';
 import { AuthService } from './features/auth/auth.service.ts';
+import { CategoriesService } from './features/categories/categories.service.ts';
+import { ExpensesService } from './features/expenses/expenses.service.ts';
+import { RatesService } from './features/rates/rates.service.ts';
 import { OidcService } from './features/auth/oidc.ts';
 import { TenantsService } from './features/tenants/tenants.service.ts';
 import { UsersService } from './features/users/users.service.ts';
@@ -30,6 +34,9 @@ export interface Container {
   users: UsersService;
   apiTokens: ApiTokensService;
   tenants: TenantsService;
+  categories: CategoriesService;
+  rates: RatesService;
+  expenses: ExpensesService;
   close(): Promise<void>;
 }
 
@@ -49,18 +56,23 @@ export async function createContainer(config: Config, o: ContainerOverrides = {}
     (await createDb({ url: config.database.url, ownerUrl: config.database.ownerUrl, schema: config.database.schema, dataDir: config.database.pgliteDir, poolMax: config.database.poolMax }));
   // Generated on first start only for the embedded default; a server deployment mounts its key.
   const signingKey = o.signingKey ?? loadOrCreateSigningKey(config.audit.signingKeyFile, !config.database.url || config.env !== 'production');
-  const objects = o.objects ?? createLocalStore(`${config.dataDir}/objects`);
+  const objects = o.objects ?? (config.s3 ? createS3Store(config.s3) : createLocalStore(`${config.dataDir}/objects`));
   const k = db.kysely;
   const mailer = createMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, db: k, log });
   const audit = new AuditService(k, clock, signingKey);
   const loginLimiter = createRateLimiter(k, clock, config.login.windowMinutes);
   const auth = new AuthService({ db: k, clock, audit, mailer, loginLimiter, maxLoginAttempts: config.login.maxAttempts, publicUrl: config.publicUrl, sessionTtlHours: config.sessionTtlHours });
   const oidc = config.oidc ? new OidcService(config.oidc, { db: k, clock, auth, audit, redirectUri: `${config.publicUrl}/api/v1/auth/oidc/callback` }) : undefined;
+  const categories = new CategoriesService({ audit });
+  const rates = new RatesService({ clock, audit });
   return {
     config, log, db, objects, clock, mailer, signingKey, audit, auth, oidc,
     users: new UsersService({ clock, audit, auth, mailer }),
     apiTokens: new ApiTokensService({ clock, audit }),
-    tenants: new TenantsService({ db: k, audit, auth, mailer }),
+    tenants: new TenantsService({ db: k, audit, auth, mailer, categories }),
+    categories,
+    rates,
+    expenses: new ExpensesService({ clock, audit, rates }),
     close: () => db.close(),
   };
 }

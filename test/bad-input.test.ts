@@ -24,7 +24,10 @@ beforeAll(async () => {
   await operator.login(op.email, PASSWORD);
   const team = await admin.post('/api/v1/teams', { name: 'T' });
   const token = await admin.post('/api/v1/api-tokens', { name: 'tok', scopes: ['users:read'] });
-  ids = { '/users': u.id, '/teams': team.body.id, '/api-tokens': token.body.id };
+  const categories = (await admin.get('/api/v1/categories')).body.items;
+  const methods = (await admin.get('/api/v1/payment-methods')).body.items;
+  const expense = await admin.post('/api/v1/expenses', { date: '2026-01-15', merchant: 'M', categoryId: categories[0].id, paymentMethodId: methods[0].id, amountMinor: 100, currency: 'EUR' });
+  ids = { '/users': u.id, '/teams': team.body.id, '/api-tokens': token.body.id, '/categories': categories[0].id, '/payment-methods': methods[0].id, '/expenses': expense.body.id };
 });
 afterAll(() => ctx.close());
 
@@ -87,6 +90,10 @@ describe('bad input changes nothing (generated over every JSON route)', () => {
     ['post', '/api-tokens', { name: 'x', scopes: ['everything'] }],
     ['post', '/vendor/tenants', { name: 'X', plan: 'gold', country: 'FR', currency: 'EUR', adminEmail: 'a@b.test', adminName: 'A' }],
     ['post', '/vendor/tenants', { name: 'X', plan: 'team', country: 'France', currency: 'EUR', adminEmail: 'a@b.test', adminName: 'A' }],
+    ['post', '/expenses', { date: '2026-01-15', merchant: 'M', categoryId: '00000000-0000-4000-8000-000000000000', paymentMethodId: '00000000-0000-4000-8000-000000000000', amountMinor: 12.5, currency: 'EUR' }],
+    ['patch', '/expenses/:id', { merchant: 'no version' }],
+    ['put', '/exchange-rates', { currency: 'USD', date: '2026-01-15', rate: 1.05 }],
+    ['post', '/payment-methods', { name: 'Card', reimbursable: 'no' }],
   ];
   for (const [method, path, body] of wrongTypes) {
     it(`${method.toUpperCase()} ${path} with ${JSON.stringify(body)} → 400 naming the field`, async () => {

@@ -31,6 +31,13 @@ beforeAll(async () => {
 afterAll(() => ctx.close());
 
 type Call = { params: Record<string, string>; body?: unknown; type?: string };
+/** A draft of A's admin (who is also an employee): the owner, so the positive control may edit it. */
+async function aExpense(): Promise<string> {
+  const categoryId = (await ctx.c.categories.categories(tdbA())).items[0]!.id;
+  const paymentMethodId = (await ctx.c.categories.paymentMethods(tdbA())).items[0]!.id;
+  const e = await ctx.c.expenses.create(tdbA(), { userId: A.admin.id, roles: ['admin', 'employee'] }, actorA(), { date: '2026-01-15', merchant: 'A shop', categoryId, paymentMethodId, amountMinor: 1234, currency: 'EUR' });
+  return e.id;
+}
 /** For each tenant-scoped route with ids: how to make a fresh object of Client A to aim at. */
 const fixtures: Record<string, () => Promise<Call>> = {
   'get /users/:id': async () => ({ params: { id: (await createUser(ctx, A.tenantId, ['employee'])).id } }),
@@ -46,6 +53,11 @@ const fixtures: Record<string, () => Promise<Call>> = {
     return { params: { id: u.id } };
   },
   'patch /teams/:id': async () => ({ params: { id: aTeamId }, body: { name: `A team ${Math.random()}` } }),
+  'patch /categories/:id': async () => ({ params: { id: (await ctx.c.categories.createCategory(tdbA(), actorA(), { name: `A cat ${Math.random()}` })).id }, body: { name: `Renamed ${Math.random()}` } }),
+  'patch /payment-methods/:id': async () => ({ params: { id: (await ctx.c.categories.createPaymentMethod(tdbA(), actorA(), { name: `A card ${Math.random()}`, reimbursable: false })).id }, body: { active: false } }),
+  'get /expenses/:id': async () => ({ params: { id: await aExpense() } }),
+  'patch /expenses/:id': async () => ({ params: { id: await aExpense() }, body: { version: 1, merchant: 'Renamed by B?' } }),
+  'delete /expenses/:id': async () => ({ params: { id: await aExpense() } }),
   'delete /api-tokens/:id': async () => {
     const t = await asA.post('/api/v1/api-tokens', { name: 'A token', scopes: ['users:read'] });
     return { params: { id: t.body.id } };

@@ -34,13 +34,18 @@ export interface Database {
   close(): Promise<void>;
 }
 
-// Normalise the two drivers: count(*) and bigint as JS numbers (never above 2^53 here).
+// Normalise the two drivers: count(*) and bigint as JS numbers (never above 2^53 here); `date` as
+// its 'YYYY-MM-DD' text (a JS Date would shift it by the process's time zone); numeric as exact text.
+const OID = { int8: 20, date: 1082, numeric: 1700 } as const;
+const asText = (v: string) => v;
 const pgTypes = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === 20) return (v: string) => Number(v);
+    if (oid === OID.int8) return (v: string) => Number(v);
+    if (oid === OID.date || oid === OID.numeric) return asText;
     return pg.types.getTypeParser(oid, format as 'text');
   },
 };
+const pgliteParsers = { [OID.int8]: (v: string) => Number(v), [OID.date]: asText, [OID.numeric]: asText };
 
 function pgOptions(schema: string | undefined, role: string | undefined): string | undefined {
   const parts = [schema ? `-c search_path=${schema}` : '', role ? `-c role=${role}` : ''].filter(Boolean);
@@ -85,7 +90,7 @@ export async function createDb(opts: DbOptions): Promise<Database> {
 
   const dataDir = opts.dataDir ?? 'memory://';
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const lite = await PGlite.create(dataDir);
+  const lite = await PGlite.create(dataDir, { parsers: pgliteParsers });
   const runner: ScriptRunner = {
     exec: async (sqlText) => void (await lite.exec(sqlText)),
     query: async (sqlText, params = []) => (await lite.query<any>(sqlText, params)).rows,

@@ -164,6 +164,75 @@ export interface SchemaMigrationTable {
   applied_at: Timestamp;
 }
 
+export const EXPENSE_STATUSES = ['draft', 'submitted', 'approved', 'verified', 'exported', 'reimbursed', 'rejected', 'returned'] as const;
+export type ExpenseStatus = (typeof EXPENSE_STATUSES)[number];
+export const EXPENSE_KINDS = ['receipt', 'mileage', 'per_diem'] as const;
+export type ExpenseKind = (typeof EXPENSE_KINDS)[number];
+/** PostgreSQL `date` columns travel as 'YYYY-MM-DD' strings (see the type parsers in db.ts). */
+type DateOnly = string;
+/** numeric columns travel as strings: exact decimals, never floats. */
+type Decimal = ColumnType<string, string, string>;
+
+export interface CategoryTable {
+  id: string;
+  tenant_id: string;
+  code: string | null;
+  name: string;
+  active: Default<boolean>;
+  created_at: Timestamp;
+}
+export interface PaymentMethodTable {
+  id: string;
+  tenant_id: string;
+  code: string | null;
+  name: string;
+  reimbursable: boolean;
+  active: Default<boolean>;
+  created_at: Timestamp;
+}
+export interface ExchangeRateTable {
+  tenant_id: string;
+  currency: string;
+  rate_date: DateOnly;
+  rate: Decimal;
+  source: 'manual' | 'ecb';
+  created_at: Timestamp;
+}
+export interface ExpenseTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  status: Default<ExpenseStatus>;
+  kind: ExpenseKind;
+  expense_date: DateOnly;
+  merchant: Default<string>;
+  description: Default<string>;
+  category_id: string;
+  payment_method_id: string | null;
+  reimbursable: boolean;
+  amount_minor: number;
+  currency: string;
+  converted_minor: number;
+  client_currency: string;
+  rate: Decimal;
+  rate_date: DateOnly;
+  project: string | null;
+  attendees: ColumnType<string[], string | undefined, string>;
+  ocr_text: Default<string>;
+  version: Default<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  search: ColumnType<string, never, never>;
+}
+export interface ExpenseVatLineTable {
+  expense_id: string;
+  tenant_id: string;
+  position: number;
+  rate_bp: number;
+  base_minor: number;
+  vat_minor: number;
+}
+
 export interface DB {
   tenant: TenantTable;
   team: TeamTable;
@@ -181,6 +250,11 @@ export interface DB {
   audit_checkpoint: AuditCheckpointTable;
   schedule_run: ScheduleRunTable;
   schema_migration: SchemaMigrationTable;
+  category: CategoryTable;
+  payment_method: PaymentMethodTable;
+  exchange_rate: ExchangeRateTable;
+  expense: ExpenseTable;
+  expense_vat_line: ExpenseVatLineTable;
 }
 
 /** Tables that belong to one Client: tenant-scoped access is the only way to reach them. */

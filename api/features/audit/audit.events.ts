@@ -22,7 +22,16 @@ export type AuditEventBody =
   | { type: 'team.updated'; data: { fields: string[] } }
   | { type: 'api_token.created'; data: { scopes: string[] } }
   | { type: 'api_token.revoked'; data: Record<string, never> }
-  | { type: 'profile.updated'; data: { fields: string[] } };
+  | { type: 'profile.updated'; data: { fields: string[] } }
+  | { type: 'category.created'; data: Record<string, never> }
+  | { type: 'category.updated'; data: { fields: string[] } }
+  | { type: 'payment_method.created'; data: { reimbursable: boolean } }
+  | { type: 'payment_method.updated'; data: { fields: string[] } }
+  | { type: 'exchange_rate.set'; data: { currency: string; date: string; rate: string } }
+  | { type: 'exchange_rates.imported'; data: { rates: number; days: number; from: string; to: string } }
+  | { type: 'expense.created'; data: { amountMinor: number; currency: string } }
+  | { type: 'expense.updated'; data: { fields: string[] } }
+  | { type: 'expense.deleted'; data: Record<string, never> };
 
 export type AuditEventType = AuditEventBody['type'];
 export const AUDIT_EVENT_VERSION = 1;
@@ -40,8 +49,8 @@ export interface DescribableEvent {
 }
 
 const TARGET_NOUN: Record<Locale, Record<string, string>> = {
-  fr: { user: 'l’utilisateur', team: 'l’équipe', api_token: 'le jeton d’API', tenant: 'le Client' },
-  en: { user: 'user', team: 'team', api_token: 'API token', tenant: 'Client' },
+  fr: { user: 'l’utilisateur', team: 'l’équipe', api_token: 'le jeton d’API', tenant: 'le Client', category: 'la catégorie', payment_method: 'le moyen de paiement', expense: 'la dépense', exchange_rate: 'le taux' },
+  en: { user: 'user', team: 'team', api_token: 'API token', tenant: 'Client', category: 'category', payment_method: 'payment method', expense: 'expense', exchange_rate: 'rate' },
 };
 const REASONS: Record<Locale, Record<string, string>> = {
   fr: {
@@ -87,6 +96,15 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'api_token.created': () => `${who} a créé ${target} (portées ${list(d.scopes)})`,
         'api_token.revoked': () => `${who} a révoqué ${target}`,
         'profile.updated': () => `${who} a modifié son profil (${list(d.fields)})`,
+        'category.created': () => `${who} a créé ${target}`,
+        'category.updated': () => `${who} a modifié ${list(d.fields)} de ${target}`,
+        'payment_method.created': () => `${who} a créé ${target} (${d.reimbursable ? 'remboursable' : 'non remboursable'})`,
+        'payment_method.updated': () => `${who} a modifié ${list(d.fields)} de ${target}`,
+        'exchange_rate.set': () => `${who} a fixé le taux ${d.currency} du ${d.date} à ${d.rate}`,
+        'exchange_rates.imported': () => `${who} a importé ${d.rates} taux BCE (${d.days} jours, du ${d.from} au ${d.to})`,
+        'expense.created': () => `${who} a créé ${target}`,
+        'expense.updated': () => `${who} a modifié ${list(d.fields)} de ${target}`,
+        'expense.deleted': () => `${who} a supprimé ${target}`,
       }
     : {
         'auth.signed_in': () => `${who} signed in (${d.method})`,
@@ -109,6 +127,15 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'api_token.created': () => `${who} created ${target} with scopes ${list(d.scopes)}`,
         'api_token.revoked': () => `${who} revoked ${target}`,
         'profile.updated': () => `${who} updated their profile (${list(d.fields)})`,
+        'category.created': () => `${who} created ${target}`,
+        'category.updated': () => `${who} changed ${list(d.fields)} of ${target}`,
+        'payment_method.created': () => `${who} created ${target} (${d.reimbursable ? 'reimbursable' : 'not reimbursable'})`,
+        'payment_method.updated': () => `${who} changed ${list(d.fields)} of ${target}`,
+        'exchange_rate.set': () => `${who} set the ${d.currency} rate of ${d.date} to ${d.rate}`,
+        'exchange_rates.imported': () => `${who} imported ${d.rates} ECB rates (${d.days} days, ${d.from} to ${d.to})`,
+        'expense.created': () => `${who} created ${target}`,
+        'expense.updated': () => `${who} changed ${list(d.fields)} of ${target}`,
+        'expense.deleted': () => `${who} deleted ${target}`,
       };
   const text = s[e.type]?.() ?? `${who}: ${e.type} ${target}`;
   return e.outcome === 'success' || e.type === 'auth.sign_in_failed' || e.type === 'access.denied' ? text : `${text} — ${word(OUTCOMES, e.outcome)}`;

@@ -7,6 +7,7 @@ import { AppError } from '../../http/errors.ts';
 import type { Mailer } from '../../infra/mailer.ts';
 import type { AuditActor, AuditService } from '../audit/audit.service.ts';
 import type { AuthService } from '../auth/auth.service.ts';
+import type { CategoriesService } from '../categories/categories.service.ts';
 import { usersRepository } from '../users/users.repository.ts';
 
 export interface NewTenant {
@@ -24,7 +25,7 @@ const view = (t: { id: string; name: string; plan: string; status: string; count
 });
 
 export class TenantsService {
-  constructor(private readonly d: { db: Kysely<DB>; audit: AuditService; auth: AuthService; mailer: Mailer }) {}
+  constructor(private readonly d: { db: Kysely<DB>; audit: AuditService; auth: AuthService; mailer: Mailer; categories: CategoriesService }) {}
 
   async list() {
     const rows = await this.d.db.selectFrom('tenant').selectAll().orderBy('created_at').execute();
@@ -42,6 +43,7 @@ export class TenantsService {
       await tdb.insertInto('app_user', { id: adminId, email: v.adminEmail, name: v.adminName, status: 'invited', locale: v.adminLocale ?? 'fr' }).execute();
       // The first admin also submits expenses: on the Solo plan they are the only user (§5.1).
       await usersRepository.setRoles(tdb, adminId, ['admin', 'employee']);
+      await this.d.categories.seedDefaults(tdb, v.adminLocale ?? 'fr');
       await this.d.audit.record(trx, actor, { type: 'tenant.created', tenantId: null, target: { type: 'tenant', id }, data: { plan: v.plan, country: v.country, currency: v.currency } });
       await this.d.audit.record(trx, actor, { type: 'user.invited', tenantId: id, target: { type: 'user', id: adminId }, data: { roles: ['admin', 'employee'] } });
       const mail = await this.d.auth.issueInvitation(trx, { id: adminId, email: v.adminEmail, name: v.adminName, locale: v.adminLocale ?? 'fr' }, v.name);

@@ -297,6 +297,8 @@ const en: Record<keyof typeof fr, string> = {
   'scope.users:read': 'Read users and teams',
   'scope.users:write': 'Manage users and teams',
   'scope.audit:read': 'Read the audit log',
+  'scope.expenses:read': 'Read expenses, categories and exchange rates',
+  'scope.expenses:write': 'Record and edit one\u2019s expenses',
 
   'notFound.title': 'Page not found',
   'notFound.text': 'This address does not match any Justif page.',

@@ -297,6 +297,8 @@ const fr = {
   'scope.users:read': 'Lire les utilisateurs et les équipes',
   'scope.users:write': 'Gérer les utilisateurs et les équipes',
   'scope.audit:read': 'Lire le journal d\u2019audit',
+  'scope.expenses:read': 'Lire les dépenses, catégories et taux de change',
+  'scope.expenses:write': 'Saisir et modifier ses dépenses',
 
   'notFound.title': 'Page introuvable',
   'notFound.text': 'Cette adresse ne correspond à aucune page de Justif.',
