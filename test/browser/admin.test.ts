@@ -1,22 +1,19 @@
 // What admins and operators do beyond invitations: edit users, the last-admin rule,
 // deactivation, teams, Clients (operator), API tokens on the profile page.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createOperator, createTenantWithAdmin, createUser, lastMailTo, type TestUser } from '../support/factories.ts';
 import { setup, shot, signIn } from './browser.ts';
 
-let env: Awaited<ReturnType<typeof setup>>;
 let admin: TestUser;
 let employee: TestUser;
 let operator: TestUser;
 
-beforeAll(async () => {
-  env = await setup();
-  const t = await createTenantWithAdmin(env.server.ctx, { name: 'Transports Moreau' });
+const env = setup(async ({ server }) => {
+  const t = await createTenantWithAdmin(server.ctx, { name: 'Transports Moreau' });
   admin = t.admin;
-  employee = await createUser(env.server.ctx, t.tenantId, ['employee']);
-  operator = await createOperator(env.server.ctx);
+  employee = await createUser(server.ctx, t.tenantId, ['employee']);
+  operator = await createOperator(server.ctx);
 });
-afterAll(() => env?.close());
 
 describe('administration', () => {
   it('edits users and teams, keeps the last admin, deactivates and reactivates', async () => {

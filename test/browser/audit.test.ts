@@ -1,18 +1,15 @@
 // The audit log page lists events (the sign-ins) with filters, and the export link downloads CSV
 // with the same filters.
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTenantWithAdmin, type TestUser } from '../support/factories.ts';
 import { alertText, setup, shot, signIn } from './browser.ts';
 
-let env: Awaited<ReturnType<typeof setup>>;
 let admin: TestUser;
 
-beforeAll(async () => {
-  env = await setup();
-  admin = (await createTenantWithAdmin(env.server.ctx)).admin;
+const env = setup(async ({ server }) => {
+  admin = (await createTenantWithAdmin(server.ctx)).admin;
 });
-afterAll(() => env?.close());
 
 describe('audit log', () => {
   it('lists the sign-in events, filters them, and exports the same selection as CSV', async () => {

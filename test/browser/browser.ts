@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { startServer } from '../support/server.ts';
 
 export const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
@@ -17,16 +18,32 @@ export function launchBrowser(): Promise<Browser> {
 
 export type Server = Awaited<ReturnType<typeof startServer>>;
 
-/** A fresh server and browser for a test file; `close` stops both. */
-export async function setup(): Promise<{ server: Server; browser: Browser; url: string; newPage(opts?: { mobile?: boolean; locale?: string }): Promise<Page>; close(): Promise<void> }> {
-  const server = await startServer();
-  const browser = await launchBrowser();
+export interface Env {
+  server: Server;
+  url: string;
+  newPage(opts?: { mobile?: boolean; locale?: string }): Promise<Page>;
+}
+
+/**
+ * A fresh server and browser for the test file that calls it: started before its tests, then
+ * `prepare` (the file's Clients and users); both stopped after its tests.
+ */
+export function setup(prepare: (env: Env) => Promise<void> = async () => undefined): Env {
+  let started: { server: Server; browser: Browser } | undefined;
   const contexts: BrowserContext[] = [];
-  return {
-    server,
-    browser,
-    url: server.url,
+  const up = () => {
+    if (!started) throw new Error('setup(): the server is not started yet (use it inside tests)');
+    return started;
+  };
+  const env: Env = {
+    get server() {
+      return up().server;
+    },
+    get url() {
+      return up().server.url;
+    },
     async newPage(opts = {}) {
+      const { server, browser } = up();
       const context = await browser.newContext({
         baseURL: server.url,
         locale: opts.locale ?? 'fr-FR',
@@ -44,12 +61,19 @@ export async function setup(): Promise<{ server: Server; browser: Browser; url: 
       });
       return page;
     },
-    async close() {
-      for (const c of contexts) await c.close().catch(() => undefined);
-      await browser.close();
-      await server.stop();
-    },
   };
+  beforeAll(async () => {
+    const server = await startServer();
+    started = { server, browser: await launchBrowser() };
+    await prepare(env);
+  });
+  afterAll(async () => {
+    if (!started) return;
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await started.browser.close();
+    await started.server.stop();
+  });
+  return env;
 }
 
 export async function shot(page: Page, name: string): Promise<void> {

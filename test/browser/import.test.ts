@@ -1,21 +1,18 @@
 // CSV import from the Users page: a file with a bad row shows every error and imports nothing;
 // a good file imports (more than a page of users, so "load more" is exercised too).
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTenantWithAdmin, lastMailTo, type TestUser } from '../support/factories.ts';
 import { setup, shot, signIn } from './browser.ts';
 
-let env: Awaited<ReturnType<typeof setup>>;
 let admin: TestUser;
 let tenantId: string;
 
-beforeAll(async () => {
-  env = await setup();
-  const t = await createTenantWithAdmin(env.server.ctx);
+const env = setup(async ({ server }) => {
+  const t = await createTenantWithAdmin(server.ctx);
   admin = t.admin;
   tenantId = t.tenantId;
 });
-afterAll(() => env?.close());
 
 const userCount = async () => Number((await env.server.ctx.c.db.kysely.selectFrom('app_user').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenantId).executeTakeFirstOrThrow()).n);
 const csvFile = (name: string, text: string) => ({ name, mimeType: 'text/csv', buffer: Buffer.from(text, 'utf8') });

@@ -1,18 +1,15 @@
 // An admin invites a user through the Users page; the invitation link from the mail sets a
 // password (a weak one is refused with the rule shown) and signs in; the link then stops working.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTenantWithAdmin, lastMailTo, linkToken, type TestUser } from '../support/factories.ts';
 import { alertText, setup, shot, signIn } from './browser.ts';
 
-let env: Awaited<ReturnType<typeof setup>>;
 let admin: TestUser;
 const tenantName = 'Atelier Lumière SARL';
 
-beforeAll(async () => {
-  env = await setup();
-  admin = (await createTenantWithAdmin(env.server.ctx, { name: tenantName })).admin;
+const env = setup(async ({ server }) => {
+  admin = (await createTenantWithAdmin(server.ctx, { name: tenantName })).admin;
 });
-afterAll(() => env?.close());
 
 describe('invitation', () => {
   it('invites through the UI, accepts with a strong password, and the link is then spent', async () => {

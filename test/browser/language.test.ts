@@ -1,17 +1,14 @@
 // French by default; English on the sign-in page (kept in the browser); once signed in, the
 // user's saved language applies and the switch is saved to the account with PATCH /me.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTenantWithAdmin, type TestUser } from '../support/factories.ts';
 import { setup, shot, signIn } from './browser.ts';
 
-let env: Awaited<ReturnType<typeof setup>>;
 let admin: TestUser;
 
-beforeAll(async () => {
-  env = await setup();
-  admin = (await createTenantWithAdmin(env.server.ctx)).admin;
+const env = setup(async ({ server }) => {
+  admin = (await createTenantWithAdmin(server.ctx)).admin;
 });
-afterAll(() => env?.close());
 
 const savedLocale = async () =>
   (await env.server.ctx.c.db.kysely.selectFrom('app_user').select('locale').where('email', '=', admin.email).executeTakeFirstOrThrow()).locale;

@@ -1,17 +1,14 @@
 // Forgotten password: request a link, set a new password from the mail, sign in with it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTenantWithAdmin, createUser, lastMailTo, linkToken, type TestUser } from '../support/factories.ts';
 import { alertText, setup, shot, signIn } from './browser.ts';
 
-let env: Awaited<ReturnType<typeof setup>>;
 let user: TestUser;
 
-beforeAll(async () => {
-  env = await setup();
-  const t = await createTenantWithAdmin(env.server.ctx);
-  user = await createUser(env.server.ctx, t.tenantId, ['employee']);
+const env = setup(async ({ server }) => {
+  const t = await createTenantWithAdmin(server.ctx);
+  user = await createUser(server.ctx, t.tenantId, ['employee']);
 });
-afterAll(() => env?.close());
 
 describe('password reset', () => {
   it('mails a link, sets a new password with it; the new password works and the old one does not', async () => {

@@ -1,21 +1,18 @@
 // Sign-in, navigation by role, not-allowed and not-found pages, sign-out.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTenantWithAdmin, createUser, type TestUser } from '../support/factories.ts';
 import { alertText, setup, shot, signIn } from './browser.ts';
 
-let env: Awaited<ReturnType<typeof setup>>;
 let admin: TestUser;
 let employee: TestUser;
 let tenantName: string;
 
-beforeAll(async () => {
-  env = await setup();
+const env = setup(async ({ server }) => {
   tenantName = 'Boulangerie Dupain SAS';
-  const t = await createTenantWithAdmin(env.server.ctx, { name: tenantName });
+  const t = await createTenantWithAdmin(server.ctx, { name: tenantName });
   admin = t.admin;
-  employee = await createUser(env.server.ctx, t.tenantId, ['employee']);
+  employee = await createUser(server.ctx, t.tenantId, ['employee']);
 });
-afterAll(() => env?.close());
 
 const navLinks = async (page: import('playwright-core').Page) => (await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link').allInnerTexts()).map((s) => s.trim());
 

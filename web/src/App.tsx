@@ -143,7 +143,7 @@ export function App() {
     content = known ? <Redirect to={pathname === '/' ? '/signin' : `/signin?next=${encodeURIComponent(pathname + (search.size ? `?${search}` : ''))}`} /> : <PublicNotFound />;
   } else {
     const hit = find(appRoutes, pathname);
-    const page = !hit ? <NotFound /> : hit.route.allow(state.session) ? hit.route.render(hit.params) : <Forbidden />;
+    const page = !hit ? <FrameMessage page="notFound" /> : hit.route.allow(state.session) ? hit.route.render(hit.params) : <FrameMessage page="forbidden" />;
     content = <Frame session={state.session}>{page}</Frame>;
   }
   return <SessionContext.Provider value={sessionApi}>{content}</SessionContext.Provider>;
@@ -252,29 +252,14 @@ function initials(name: string): string {
   return ((parts[0]?.[0] ?? '') + (parts.length > 1 ? (parts.at(-1)?.[0] ?? '') : '')).toUpperCase() || '?';
 }
 
-function NotFound() {
+/** A page inside the frame that says why there is nothing to show here, with the way home. */
+function FrameMessage({ page }: { page: 'notFound' | 'forbidden' }) {
   const { t } = useI18n();
-  usePageTitle(t('notFound.title'));
+  usePageTitle(t(`${page}.title`));
   return (
     <section className="page page--narrow empty-state">
-      <h1>{t('notFound.title')}</h1>
-      <p>{t('notFound.text')}</p>
-      <p>
-        <Link to="/" className="btn">
-          {t('common.backHome')}
-        </Link>
-      </p>
-    </section>
-  );
-}
-
-function Forbidden() {
-  const { t } = useI18n();
-  usePageTitle(t('forbidden.title'));
-  return (
-    <section className="page page--narrow empty-state">
-      <h1>{t('forbidden.title')}</h1>
-      <p>{t('forbidden.text')}</p>
+      <h1>{t(`${page}.title`)}</h1>
+      <p>{t(`${page}.text`)}</p>
       <p>
         <Link to="/" className="btn">
           {t('common.backHome')}

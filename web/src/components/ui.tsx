@@ -3,6 +3,7 @@ import { useEffect, useId, useRef, useState, type InputHTMLAttributes, type Reac
 import { ApiError } from '../api.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { problemText } from '../i18n/problems.ts';
+import { label as valueLabel } from '../labels.ts';
 
 interface FieldA11y {
   id: string;
@@ -37,15 +38,17 @@ export function Field({ label, hint, error, optional, children, className }: { l
   );
 }
 
-type InputProps = Omit<InputHTMLAttributes<HTMLInputElement>, 'onChange' | 'value' | 'id'> & {
+/** What a labelled field with a text value takes, besides the attributes of its element. */
+interface ValueField {
   label: ReactNode;
   value: string;
   onChange: (v: string) => void;
   hint?: ReactNode;
   error?: string;
   optional?: boolean;
-  ref?: Ref<HTMLInputElement>;
-};
+}
+
+type InputProps = Omit<InputHTMLAttributes<HTMLInputElement>, 'onChange' | 'value' | 'id'> & ValueField & { ref?: Ref<HTMLInputElement> };
 
 export function TextField({ label, value, onChange, hint, error, optional, className, ...rest }: InputProps) {
   return (
@@ -55,15 +58,7 @@ export function TextField({ label, value, onChange, hint, error, optional, class
   );
 }
 
-type SelectProps = Omit<SelectHTMLAttributes<HTMLSelectElement>, 'onChange' | 'value' | 'id'> & {
-  label: ReactNode;
-  value: string;
-  onChange: (v: string) => void;
-  hint?: ReactNode;
-  error?: string;
-  optional?: boolean;
-  children: ReactNode;
-};
+type SelectProps = Omit<SelectHTMLAttributes<HTMLSelectElement>, 'onChange' | 'value' | 'id'> & ValueField & { children: ReactNode };
 
 export function SelectField({ label, value, onChange, hint, error, optional, className, children, ...rest }: SelectProps) {
   return (
@@ -97,6 +92,45 @@ export function CheckboxGroup<V extends string>({ legend, options, value, onChan
         </p>
       )}
     </fieldset>
+  );
+}
+
+/**
+ * The error and busy flag of a form that calls the API. `run(work)` keeps the form busy while
+ * `work` runs and keeps what it throws as the error; `fieldError(name)` is the API's message for
+ * that body field.
+ */
+export function useSubmit() {
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  async function run(work: () => Promise<void>): Promise<void> {
+    setBusy(true);
+    try {
+      await work();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  const fieldError = (name: string) => (error instanceof ApiError ? error.forField(name) : undefined);
+  return { error, setError, busy, run, fieldError };
+}
+
+/** The row under a form: its submit button ("Saving…" while busy) and, with `onCancel`, Cancel. */
+export function FormActions({ label, busy, busyLabel, onCancel }: { label: string; busy: boolean; busyLabel?: string; onCancel?: () => void }) {
+  const { t } = useI18n();
+  return (
+    <div className="actions">
+      <button type="submit" className="btn btn--primary" disabled={busy}>
+        {busy ? (busyLabel ?? t('common.saving')) : label}
+      </button>
+      {onCancel && (
+        <button type="button" className="btn" onClick={onCancel}>
+          {t('common.cancel')}
+        </button>
+      )}
+    </div>
   );
 }
 
@@ -159,6 +193,21 @@ export function Notice({ children, tone = 'success' }: { children?: ReactNode; t
     <div role="status" aria-live="polite" className="live">
       {children ? <div className={`alert alert--${tone}`}>{children}</div> : null}
     </div>
+  );
+}
+
+/** The signed-in user's roles, one chip each (home page, profile). */
+export function MyRoles({ roles }: { roles: string[] }) {
+  const { t } = useI18n();
+  return (
+    <p className="roles">
+      <span>{t('home.roles')}</span>{' '}
+      {roles.map((r) => (
+        <span key={r} className="chip">
+          {valueLabel(t, 'role', r)}
+        </span>
+      ))}
+    </p>
   );
 }
 

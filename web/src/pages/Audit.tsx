@@ -1,6 +1,7 @@
 // Audit log (admin): filters, "load more" and the CSV export with the same filters.
 import { useEffect, useMemo, useState } from 'react';
-import { API, api, query, type AuditEvent, type Page } from '../api.ts';
+import { API, query, type AuditEvent } from '../api.ts';
+import { DataTable, ListFoot, usePagedList } from '../components/lists.tsx';
 import { Badge, ProblemBox, SelectField, TextField, usePageTitle } from '../components/ui.tsx';
 import { useI18n, type MessageKey } from '../i18n/index.tsx';
 import { label } from '../labels.ts';
@@ -32,45 +33,13 @@ export function AuditPage() {
   const [outcome, setOutcome] = useState('');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
-  const [items, setItems] = useState<AuditEvent[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
   const [error, setError] = useState<unknown>(null);
 
   // `to` is inclusive for the user: the API's bound is exclusive, so send the next midnight.
   const filters = useMemo(() => ({ action, outcome, from: localDay(from), to: localDay(to, 1) }), [action, outcome, from, to]);
-
-  useEffect(() => {
-    let live = true;
-    setLoading(true);
-    setError(null);
-    api.get<Page<AuditEvent>>(`/audit-events${query({ ...filters, limit: 50 })}`).then(
-      (p) => {
-        if (!live) return;
-        setItems(p.items);
-        setNext(p.nextCursor);
-        setLoading(false);
-      },
-      (e) => live && (setError(e), setLoading(false)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [filters]);
-
-  async function loadMore() {
-    if (!next) return;
-    setLoading(true);
-    try {
-      const p = await api.get<Page<AuditEvent>>(`/audit-events${query({ ...filters, limit: 50, cursor: next })}`);
-      setItems((xs) => [...xs, ...p.items]);
-      setNext(p.nextCursor);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setLoading(false);
-    }
-  }
+  // A new selection starts without the last one's error.
+  useEffect(() => setError(null), [filters]);
+  const list = usePagedList<AuditEvent>('/audit-events', filters, setError);
 
   const exportHref = `${API}/audit-events/export.csv${query(filters)}`;
   const tone = (o: string) => (o === 'success' ? 'green' : o === 'denied' ? 'red' : 'amber');
@@ -122,53 +91,31 @@ export function AuditPage() {
         )}
       </form>
       <ProblemBox error={error} />
-      <div className="table-wrap">
-        <table className="table table--responsive" aria-busy={loading}>
-          <caption className="sr-only">{t('audit.title')}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t('audit.col.time')}</th>
-              <th scope="col">{t('audit.col.event')}</th>
-              <th scope="col">{t('audit.col.outcome')}</th>
-              <th scope="col">{t('audit.col.actor')}</th>
-              <th scope="col">{t('audit.col.ip')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((e) => (
-              <tr key={e.id} data-action={e.action}>
-                <td data-label={t('audit.col.time')} className="nowrap">
-                  <time dateTime={e.time}>{dateTime(e.time)}</time>
-                </td>
-                <td data-label={t('audit.col.event')}>
-                  <div>
-                    <span className="cell-main">{label(t, 'audit.action', e.action)}</span>
-                    <span className="cell-sub">{e.sentence}</span>
-                  </div>
-                </td>
-                <td data-label={t('audit.col.outcome')}>
-                  <Badge tone={tone(e.outcome)}>{label(t, 'audit.outcome', e.outcome)}</Badge>
-                </td>
-                <td data-label={t('audit.col.actor')} className="break">
-                  {e.actorLabel ?? t('audit.system')}
-                </td>
-                <td data-label={t('audit.col.ip')}>
-                  <code>{e.ip ?? t('common.none')}</code>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {!loading && items.length === 0 && <p className="empty">{t('audit.empty')}</p>}
-      </div>
-      <div className="list-foot">
-        <span className="muted">{t('common.count', { shown: items.length })}</span>
-        {next && (
-          <button type="button" className="btn" onClick={() => void loadMore()} disabled={loading}>
-            {loading ? t('common.loading') : t('common.loadMore')}
-          </button>
+      <DataTable caption={t('audit.title')} columns={[t('audit.col.time'), t('audit.col.event'), t('audit.col.outcome'), t('audit.col.actor'), t('audit.col.ip')]} rows={list.items} busy={list.loading} empty={t('audit.empty')}>
+        {(e) => (
+          <tr key={e.id} data-action={e.action}>
+            <td data-label={t('audit.col.time')} className="nowrap">
+              <time dateTime={e.time}>{dateTime(e.time)}</time>
+            </td>
+            <td data-label={t('audit.col.event')}>
+              <div>
+                <span className="cell-main">{label(t, 'audit.action', e.action)}</span>
+                <span className="cell-sub">{e.sentence}</span>
+              </div>
+            </td>
+            <td data-label={t('audit.col.outcome')}>
+              <Badge tone={tone(e.outcome)}>{label(t, 'audit.outcome', e.outcome)}</Badge>
+            </td>
+            <td data-label={t('audit.col.actor')} className="break">
+              {e.actorLabel ?? t('audit.system')}
+            </td>
+            <td data-label={t('audit.col.ip')}>
+              <code>{e.ip ?? t('common.none')}</code>
+            </td>
+          </tr>
         )}
-      </div>
+      </DataTable>
+      <ListFoot list={list} />
     </section>
   );
 }

@@ -1,7 +1,8 @@
 // Clients (vendor operators): every Client, and creation with a first admin who is invited.
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError, type Tenant } from '../api.ts';
-import { Badge, Notice, ProblemBox, SelectField, TextField, usePageTitle } from '../components/ui.tsx';
+import { api, type Tenant } from '../api.ts';
+import { DataTable } from '../components/lists.tsx';
+import { Badge, FormActions, Notice, ProblemBox, SelectField, TextField, usePageTitle, useSubmit } from '../components/ui.tsx';
 import { useI18n } from '../i18n/index.tsx';
 import { label } from '../labels.ts';
 
@@ -35,38 +36,28 @@ export function ClientsPage() {
       <div className="split">
         <div className="split__main">
           <ProblemBox error={listError} />
-          <div className="table-wrap">
-            <table className="table table--responsive" aria-busy={loading}>
-              <caption className="sr-only">{t('clients.title')}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t('clients.col.name')}</th>
-                  <th scope="col">{t('clients.col.plan')}</th>
-                  <th scope="col">{t('clients.col.status')}</th>
-                  <th scope="col">{t('clients.col.country')}</th>
-                  <th scope="col">{t('clients.col.currency')}</th>
-                  <th scope="col">{t('clients.col.createdAt')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((c) => (
-                  <tr key={c.id}>
-                    <td data-label={t('clients.col.name')} className="cell-main">
-                      {c.name}
-                    </td>
-                    <td data-label={t('clients.col.plan')}>{label(t, 'plan', c.plan)}</td>
-                    <td data-label={t('clients.col.status')}>
-                      <Badge tone={c.status === 'active' ? 'green' : c.status === 'suspended' ? 'amber' : 'grey'}>{label(t, 'tenantStatus', c.status)}</Badge>
-                    </td>
-                    <td data-label={t('clients.col.country')}>{c.country}</td>
-                    <td data-label={t('clients.col.currency')}>{c.currency}</td>
-                    <td data-label={t('clients.col.createdAt')}>{date(c.createdAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            {!loading && items.length === 0 && <p className="empty">{t('clients.empty')}</p>}
-          </div>
+          <DataTable
+            caption={t('clients.title')}
+            columns={[t('clients.col.name'), t('clients.col.plan'), t('clients.col.status'), t('clients.col.country'), t('clients.col.currency'), t('clients.col.createdAt')]}
+            rows={items}
+            busy={loading}
+            empty={t('clients.empty')}
+          >
+            {(c) => (
+              <tr key={c.id}>
+                <td data-label={t('clients.col.name')} className="cell-main">
+                  {c.name}
+                </td>
+                <td data-label={t('clients.col.plan')}>{label(t, 'plan', c.plan)}</td>
+                <td data-label={t('clients.col.status')}>
+                  <Badge tone={c.status === 'active' ? 'green' : c.status === 'suspended' ? 'amber' : 'grey'}>{label(t, 'tenantStatus', c.status)}</Badge>
+                </td>
+                <td data-label={t('clients.col.country')}>{c.country}</td>
+                <td data-label={t('clients.col.currency')}>{c.currency}</td>
+                <td data-label={t('clients.col.createdAt')}>{date(c.createdAt)}</td>
+              </tr>
+            )}
+          </DataTable>
         </div>
         <aside className="split__side card">
           <h2>{t('clients.create')}</h2>
@@ -91,25 +82,18 @@ function CreateClient({ onCreated }: { onCreated: (c: Tenant, adminEmail: string
   const [adminEmail, setAdminEmail] = useState('');
   const [adminName, setAdminName] = useState('');
   const [adminLocale, setAdminLocale] = useState<string>(locale);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const fe = (f: string) => (error instanceof ApiError ? error.forField(f) : undefined);
+  const { error, setError, busy, run, fieldError: fe } = useSubmit();
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     setError(null);
-    setBusy(true);
-    try {
+    await run(async () => {
       const c = await api.post<Tenant>('/vendor/tenants', { name, plan, country: country.trim().toUpperCase(), currency: currency.trim().toUpperCase(), adminEmail, adminName, adminLocale });
       onCreated(c, adminEmail.trim());
       setName('');
       setAdminEmail('');
       setAdminName('');
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -133,11 +117,7 @@ function CreateClient({ onCreated }: { onCreated: (c: Tenant, adminEmail: string
         <option value="fr">{t('lang.fr')}</option>
         <option value="en">{t('lang.en')}</option>
       </SelectField>
-      <div className="actions">
-        <button type="submit" className="btn btn--primary" disabled={busy}>
-          {busy ? t('common.saving') : t('clients.create')}
-        </button>
-      </div>
+      <FormActions label={t('clients.create')} busy={busy} />
     </form>
   );
 }

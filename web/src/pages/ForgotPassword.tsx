@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
-import { api, ApiError } from '../api.ts';
+import { api } from '../api.ts';
 import { AuthLayout } from '../App.tsx';
-import { Notice, ProblemBox, TextField, usePageTitle } from '../components/ui.tsx';
+import { Notice, ProblemBox, TextField, usePageTitle, useSubmit } from '../components/ui.tsx';
 import { useI18n } from '../i18n/index.tsx';
 import { Link } from '../router.tsx';
 
@@ -9,22 +9,16 @@ export function ForgotPasswordPage() {
   const { t } = useI18n();
   const [email, setEmail] = useState('');
   const [sentTo, setSentTo] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, setError, busy, run, fieldError } = useSubmit();
   usePageTitle(t('forgot.title'));
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     setError(null);
-    setBusy(true);
-    try {
+    await run(async () => {
       await api.post('/auth/password/forgot', { email }, { public: true });
       setSentTo(email.trim());
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -35,7 +29,7 @@ export function ForgotPasswordPage() {
           <p className="muted">{t('forgot.intro')}</p>
           <ProblemBox error={error} inline={['email']} />
           <form onSubmit={submit} className="form">
-            <TextField label={t('common.email')} type="email" name="email" autoComplete="username" required value={email} onChange={setEmail} error={error instanceof ApiError ? error.forField('email') : undefined} autoFocus />
+            <TextField label={t('common.email')} type="email" name="email" autoComplete="username" required value={email} onChange={setEmail} error={fieldError('email')} autoFocus />
             <button type="submit" className="btn btn--primary btn--block" disabled={busy}>
               {t('forgot.submit')}
             </button>

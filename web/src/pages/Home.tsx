@@ -1,9 +1,8 @@
 import { appRoutes } from '../App.tsx';
-import { usePageTitle } from '../components/ui.tsx';
+import { MyRoles, usePageTitle } from '../components/ui.tsx';
 import { useI18n, type MessageKey } from '../i18n/index.tsx';
 import { Link } from '../router.tsx';
 import { isVendor, useSignedIn } from '../session.tsx';
-import { label } from '../labels.ts';
 
 const DESCRIPTIONS: Record<string, MessageKey> = { '/users': 'home.users.desc', '/audit': 'home.audit.desc', '/clients': 'home.clients.desc', '/profile': 'home.profile.desc' };
 
@@ -17,14 +16,7 @@ export function HomePage() {
       <div className="hero">
         <h1>{t('home.title', { name: s.user.name })}</h1>
         <p className="lead">{isVendor(s) || !s.tenant ? t('home.vendor', { email: s.user.email }) : t('home.client', { tenant: s.tenant.name, email: s.user.email })}</p>
-        <p className="roles">
-          <span>{t('home.roles')}</span>{' '}
-          {s.user.roles.map((r) => (
-            <span key={r} className="chip">
-              {label(t, 'role', r)}
-            </span>
-          ))}
-        </p>
+        <MyRoles roles={s.user.roles} />
       </div>
       {shortcuts.length > 0 && (
         <>

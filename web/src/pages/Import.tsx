@@ -1,7 +1,7 @@
 // CSV import of users (admin): the expected columns, an example file, the result or every row error.
 import { useMemo, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, type ImportCounts } from '../api.ts';
-import { Field, Notice, ProblemBox } from '../components/ui.tsx';
+import { Field, FormActions, Notice, ProblemBox, useSubmit } from '../components/ui.tsx';
 import { useI18n, type MessageKey } from '../i18n/index.tsx';
 import type { CSV_COLUMNS } from '../../../api/features/users/users.schemas.ts';
 
@@ -23,8 +23,7 @@ export function ImportTab({ onImported }: { onImported: () => void }) {
   const { t, locale } = useI18n();
   const [file, setFile] = useState<{ name: string; text: string } | null>(null);
   const [result, setResult] = useState<ImportCounts | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, setError, busy, run } = useSubmit();
   const input = useRef<HTMLInputElement>(null);
   const exampleUrl = useMemo(() => URL.createObjectURL(new Blob(['\uFEFF' + EXAMPLE], { type: 'text/csv;charset=utf-8' })), []);
 
@@ -39,17 +38,12 @@ export function ImportTab({ onImported }: { onImported: () => void }) {
     setResult(null);
     setError(null);
     if (!file) return setError(t('import.chooseFile'));
-    setBusy(true);
-    try {
+    await run(async () => {
       setResult(await api.post<ImportCounts>('/users/import', file.text, { contentType: 'text/csv' }));
       setFile(null);
       if (input.current) input.current.value = '';
       onImported();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const rowErrors = error instanceof ApiError && error.code === 'import-invalid' ? error.fieldErrors : [];
@@ -64,11 +58,7 @@ export function ImportTab({ onImported }: { onImported: () => void }) {
           <Field label={t('import.file')} hint={file ? t('import.selected', { name: file.name, lines: Math.max(lines, 0) }) : undefined}>
             {(a) => <input {...a} ref={input} type="file" name="file" accept=".csv,text/csv" onChange={(e) => void pick(e.target.files?.[0])} />}
           </Field>
-          <div className="actions">
-            <button type="submit" className="btn btn--primary" disabled={busy}>
-              {busy ? t('import.submitting') : t('import.submit')}
-            </button>
-          </div>
+          <FormActions label={t('import.submit')} busyLabel={t('import.submitting')} busy={busy} />
         </form>
         <Notice>{result ? t('import.done', { created: result.created, updated: result.updated, teamsCreated: result.teamsCreated }) : null}</Notice>
         {rowErrors.length > 0 ? (

@@ -1,7 +1,8 @@
 // Profile: name and language for everyone; API tokens for Client users.
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError, type ApiToken, type Session } from '../api.ts';
-import { Badge, CheckboxGroup, Notice, ProblemBox, SelectField, TextField, useConfirm, usePageTitle } from '../components/ui.tsx';
+import { api, type ApiToken, type Session } from '../api.ts';
+import { DataTable } from '../components/lists.tsx';
+import { Badge, CheckboxGroup, FormActions, MyRoles, Notice, ProblemBox, SelectField, TextField, useConfirm, usePageTitle, useSubmit } from '../components/ui.tsx';
 import { useI18n, type Locale } from '../i18n/index.tsx';
 import { label } from '../labels.ts';
 import { isVendor, useSignedIn } from '../session.tsx';
@@ -26,9 +27,8 @@ function IdentityCard() {
   const s = useSignedIn();
   const [name, setName] = useState(s.user.name);
   const [locale, setLoc] = useState<Locale>(s.user.locale);
-  const [error, setError] = useState<unknown>(null);
+  const { error, setError, busy, run, fieldError } = useSubmit();
   const [saved, setSaved] = useState(false);
-  const [busy, setBusy] = useState(false);
 
   // The header switch changes the language too: keep the select in step.
   useEffect(() => setLoc(s.user.locale), [s.user.locale]);
@@ -41,17 +41,12 @@ function IdentityCard() {
     if (name.trim() !== s.user.name) patch.name = name;
     if (locale !== s.user.locale) patch.locale = locale;
     if (!Object.keys(patch).length) return setSaved(true);
-    setBusy(true);
-    try {
+    await run(async () => {
       const next = await api.patch<Session>('/me', patch);
       s.api.update(next);
       setLocale(next.user.locale);
       setSaved(true);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -61,24 +56,13 @@ function IdentityCard() {
       <ProblemBox error={error} inline={['name', 'locale']} />
       <form onSubmit={submit} className="form form--narrow">
         <TextField label={t('common.email')} name="email" value={s.user.email} onChange={() => undefined} readOnly hint={s.user.tenantId ? t('profile.email.hint') : undefined} />
-        <TextField label={t('common.name')} name="name" required value={name} onChange={setName} error={error instanceof ApiError ? error.forField('name') : undefined} maxLength={200} autoComplete="name" />
+        <TextField label={t('common.name')} name="name" required value={name} onChange={setName} error={fieldError('name')} maxLength={200} autoComplete="name" />
         <SelectField label={t('common.language')} name="locale" value={locale} onChange={(v) => setLoc(v as Locale)}>
           <option value="fr">{t('lang.fr')}</option>
           <option value="en">{t('lang.en')}</option>
         </SelectField>
-        <p className="roles">
-          <span>{t('home.roles')}</span>{' '}
-          {s.user.roles.map((r) => (
-            <span key={r} className="chip">
-              {label(t, 'role', r)}
-            </span>
-          ))}
-        </p>
-        <div className="actions">
-          <button type="submit" className="btn btn--primary" disabled={busy}>
-            {busy ? t('common.saving') : t('common.save')}
-          </button>
-        </div>
+        <MyRoles roles={s.user.roles} />
+        <FormActions label={t('common.save')} busy={busy} />
       </form>
     </div>
   );
@@ -131,59 +115,46 @@ function TokensCard() {
       <Notice>{notice || null}</Notice>
       <ProblemBox error={error} />
       {secret && <SecretBox name={secret.name} token={secret.token} onClose={() => setSecret(null)} />}
-      <div className="table-wrap">
-        <table className="table table--responsive">
-          <caption className="sr-only">{t('tokens.title')}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t('tokens.col.name')}</th>
-              <th scope="col">{t('tokens.col.scopes')}</th>
-              <th scope="col">{t('tokens.col.createdAt')}</th>
-              <th scope="col">{t('tokens.col.lastUsedAt')}</th>
-              <th scope="col">{t('tokens.col.expiresAt')}</th>
-              <th scope="col">{t('tokens.col.status')}</th>
-              <th scope="col">
-                <span className="sr-only">{t('common.actions')}</span>
-              </th>
+      <DataTable
+        caption={t('tokens.title')}
+        columns={[t('tokens.col.name'), t('tokens.col.scopes'), t('tokens.col.createdAt'), t('tokens.col.lastUsedAt'), t('tokens.col.expiresAt'), t('tokens.col.status')]}
+        actions
+        rows={tokens}
+        empty={t('tokens.empty')}
+      >
+        {(tok) => {
+          const st = tokenState(tok);
+          return (
+            <tr key={tok.id}>
+              <td data-label={t('tokens.col.name')} className="cell-main">
+                {tok.name}
+              </td>
+              <td data-label={t('tokens.col.scopes')}>
+                <span className="chips">
+                  {tok.scopes.map((sc) => (
+                    <code key={sc} className="chip chip--code" title={label(t, 'scope', sc)}>
+                      {sc}
+                    </code>
+                  ))}
+                </span>
+              </td>
+              <td data-label={t('tokens.col.createdAt')}>{date(tok.createdAt)}</td>
+              <td data-label={t('tokens.col.lastUsedAt')}>{tok.lastUsedAt ? dateTime(tok.lastUsedAt) : t('tokens.never')}</td>
+              <td data-label={t('tokens.col.expiresAt')}>{tok.expiresAt ? date(tok.expiresAt) : t('tokens.noExpiry')}</td>
+              <td data-label={t('tokens.col.status')}>
+                <Badge tone={st === 'active' ? 'green' : 'grey'}>{t(`tokens.status.${st}`)}</Badge>
+              </td>
+              <td className="cell-actions">
+                {st === 'active' && (
+                  <button type="button" className="btn btn--small btn--danger-ghost" aria-label={t('tokens.revoke.label', { name: tok.name })} onClick={() => void revoke(tok)}>
+                    {t('tokens.revoke')}
+                  </button>
+                )}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {tokens.map((tok) => {
-              const st = tokenState(tok);
-              return (
-                <tr key={tok.id}>
-                  <td data-label={t('tokens.col.name')} className="cell-main">
-                    {tok.name}
-                  </td>
-                  <td data-label={t('tokens.col.scopes')}>
-                    <span className="chips">
-                      {tok.scopes.map((sc) => (
-                        <code key={sc} className="chip chip--code" title={label(t, 'scope', sc)}>
-                          {sc}
-                        </code>
-                      ))}
-                    </span>
-                  </td>
-                  <td data-label={t('tokens.col.createdAt')}>{date(tok.createdAt)}</td>
-                  <td data-label={t('tokens.col.lastUsedAt')}>{tok.lastUsedAt ? dateTime(tok.lastUsedAt) : t('tokens.never')}</td>
-                  <td data-label={t('tokens.col.expiresAt')}>{tok.expiresAt ? date(tok.expiresAt) : t('tokens.noExpiry')}</td>
-                  <td data-label={t('tokens.col.status')}>
-                    <Badge tone={st === 'active' ? 'green' : 'grey'}>{t(`tokens.status.${st}`)}</Badge>
-                  </td>
-                  <td className="cell-actions">
-                    {st === 'active' && (
-                      <button type="button" className="btn btn--small btn--danger-ghost" aria-label={t('tokens.revoke.label', { name: tok.name })} onClick={() => void revoke(tok)}>
-                        {t('tokens.revoke')}
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-        {tokens.length === 0 && <p className="empty">{t('tokens.empty')}</p>}
-      </div>
+          );
+        }}
+      </DataTable>
       <h3>{t('tokens.create')}</h3>
       <CreateToken
         scopes={scopes}
@@ -203,9 +174,8 @@ function CreateToken({ scopes, onCreated }: { scopes: string[]; onCreated: (name
   const [name, setName] = useState('');
   const [chosen, setChosen] = useState<string[]>([]);
   const [expires, setExpires] = useState('');
-  const [error, setError] = useState<unknown>(null);
+  const { error, setError, busy, run, fieldError: fe } = useSubmit();
   const [missing, setMissing] = useState(false);
-  const [busy, setBusy] = useState(false);
   const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
 
   async function submit(e: FormEvent) {
@@ -213,8 +183,7 @@ function CreateToken({ scopes, onCreated }: { scopes: string[]; onCreated: (name
     setError(null);
     if (!chosen.length) return setMissing(true);
     setMissing(false);
-    setBusy(true);
-    try {
+    await run(async () => {
       // The expiry date is inclusive: the token works until the end of that day, local time.
       const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(expires);
       const expiresAt = m ? new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + 1).toISOString() : undefined;
@@ -223,25 +192,16 @@ function CreateToken({ scopes, onCreated }: { scopes: string[]; onCreated: (name
       setName('');
       setChosen([]);
       setExpires('');
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
-  const fe = (f: string) => (error instanceof ApiError ? error.forField(f) : undefined);
   return (
     <form onSubmit={submit} className="form form--narrow">
       <ProblemBox error={error} inline={['name', 'scopes', 'expiresAt']} />
       <TextField label={t('tokens.name')} name="token-name" required value={name} onChange={setName} hint={t('tokens.name.hint')} error={fe('name')} maxLength={100} autoComplete="off" />
       <CheckboxGroup legend={t('tokens.scopes')} name="scopes" options={scopes.map((sc) => ({ value: sc, label: <>{label(t, 'scope', sc)} <code className="muted">{sc}</code></> }))} value={chosen} onChange={setChosen} error={missing ? t('tokens.scopesRequired') : fe('scopes')} />
       <TextField label={t('tokens.expiresAt')} type="date" name="expiresAt" value={expires} onChange={setExpires} min={tomorrow} optional error={fe('expiresAt')} />
-      <div className="actions">
-        <button type="submit" className="btn btn--primary" disabled={busy}>
-          {busy ? t('common.saving') : t('tokens.create')}
-        </button>
-      </div>
+      <FormActions label={t('tokens.create')} busy={busy} />
     </form>
   );
 }

@@ -1,7 +1,8 @@
 // Teams (admin): list, create, rename or change manager.
 import { useState, type FormEvent } from 'react';
-import { api, ApiError, type Team } from '../api.ts';
-import { Modal, Notice, ProblemBox, SelectField, TextField } from '../components/ui.tsx';
+import { api, type Team } from '../api.ts';
+import { DataTable } from '../components/lists.tsx';
+import { FormActions, Modal, Notice, ProblemBox, SelectField, TextField, useSubmit } from '../components/ui.tsx';
 import { useI18n } from '../i18n/index.tsx';
 import type { Directory } from './Users.tsx';
 
@@ -17,42 +18,24 @@ export function TeamsTab({ dir }: { dir: Directory }) {
       <div className="split__main">
         <p className="muted">{t('teams.intro')}</p>
         <Notice>{notice || null}</Notice>
-        <div className="table-wrap">
-          <table className="table table--responsive">
-            <caption className="sr-only">{t('teams.title')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('teams.col.name')}</th>
-                <th scope="col">{t('teams.col.manager')}</th>
-                <th scope="col" className="num">
-                  {t('teams.col.members')}
-                </th>
-                <th scope="col">
-                  <span className="sr-only">{t('common.actions')}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {dir.teams.map((x) => (
-                <tr key={x.id}>
-                  <td data-label={t('teams.col.name')} className="cell-main">
-                    {x.name}
-                  </td>
-                  <td data-label={t('teams.col.manager')}>{(x.managerId && names.get(x.managerId)) || t('common.none')}</td>
-                  <td data-label={t('teams.col.members')} className="num">
-                    {members(x.id)}
-                  </td>
-                  <td className="cell-actions">
-                    <button type="button" className="btn btn--small" aria-label={t('teams.edit.label', { name: x.name })} onClick={() => (setNotice(''), setEditing(x))}>
-                      {t('users.edit')}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {dir.teams.length === 0 && <p className="empty">{t('teams.empty')}</p>}
-        </div>
+        <DataTable caption={t('teams.title')} columns={[t('teams.col.name'), t('teams.col.manager'), { label: t('teams.col.members'), className: 'num' }]} actions rows={dir.teams} empty={t('teams.empty')}>
+          {(x) => (
+            <tr key={x.id}>
+              <td data-label={t('teams.col.name')} className="cell-main">
+                {x.name}
+              </td>
+              <td data-label={t('teams.col.manager')}>{(x.managerId && names.get(x.managerId)) || t('common.none')}</td>
+              <td data-label={t('teams.col.members')} className="num">
+                {members(x.id)}
+              </td>
+              <td className="cell-actions">
+                <button type="button" className="btn btn--small" aria-label={t('teams.edit.label', { name: x.name })} onClick={() => (setNotice(''), setEditing(x))}>
+                  {t('users.edit')}
+                </button>
+              </td>
+            </tr>
+          )}
+        </DataTable>
       </div>
       <aside className="split__side card">
         <h2>{t('teams.create')}</h2>
@@ -96,32 +79,26 @@ function TeamForm({ dir, team, submitLabel, onSubmit, onCancel, resetAfter }: { 
   const { t } = useI18n();
   const [name, setName] = useState(team?.name ?? '');
   const [managerId, setManagerId] = useState(team?.managerId ?? '');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, setError, busy, run, fieldError } = useSubmit();
   const managers = dir.users.filter((u) => u.status !== 'deactivated').sort((a, b) => a.name.localeCompare(b.name));
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     setError(null);
-    setBusy(true);
-    try {
+    await run(async () => {
       await onSubmit({ name, managerId: managerId || null });
       if (resetAfter) {
         setName('');
         setManagerId('');
       }
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
     <form onSubmit={submit} className="form">
       <ProblemBox error={error} inline={['name', 'managerId']} />
-      <TextField label={t('teams.name')} name="team-name" required value={name} onChange={setName} error={error instanceof ApiError ? error.forField('name') : undefined} maxLength={200} />
-      <SelectField label={t('teams.manager')} name="team-manager" value={managerId} onChange={setManagerId} optional error={error instanceof ApiError ? error.forField('managerId') : undefined}>
+      <TextField label={t('teams.name')} name="team-name" required value={name} onChange={setName} error={fieldError('name')} maxLength={200} />
+      <SelectField label={t('teams.manager')} name="team-manager" value={managerId} onChange={setManagerId} optional error={fieldError('managerId')}>
         <option value="">{t('users.noManager')}</option>
         {managers.map((u) => (
           <option key={u.id} value={u.id}>
@@ -129,16 +106,7 @@ function TeamForm({ dir, team, submitLabel, onSubmit, onCancel, resetAfter }: { 
           </option>
         ))}
       </SelectField>
-      <div className="actions">
-        <button type="submit" className="btn btn--primary" disabled={busy}>
-          {busy ? t('common.saving') : submitLabel}
-        </button>
-        {onCancel && (
-          <button type="button" className="btn" onClick={onCancel}>
-            {t('common.cancel')}
-          </button>
-        )}
-      </div>
+      <FormActions label={submitLabel} busy={busy} onCancel={onCancel} />
     </form>
   );
 }

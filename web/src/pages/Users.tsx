@@ -1,8 +1,9 @@
 // Users (admin): the list with filters and keyset pagination, invitation, edition,
 // deactivation/reactivation, resent invitations; teams and CSV import in their own tabs.
 import { useCallback, useEffect, useMemo, useState, type FormEvent, type ReactNode } from 'react';
-import { api, ApiError, query, type InviteInput, type Page, type Team, type User, type UserPatch } from '../api.ts';
-import { Badge, CheckboxGroup, Modal, Notice, ProblemBox, SelectField, TextField, useConfirm, usePageTitle } from '../components/ui.tsx';
+import { api, query, type InviteInput, type Page, type Team, type User, type UserPatch } from '../api.ts';
+import { DataTable, ListFoot, usePagedList } from '../components/lists.tsx';
+import { Badge, CheckboxGroup, FormActions, Modal, Notice, ProblemBox, SelectField, TextField, useConfirm, usePageTitle, useSubmit } from '../components/ui.tsx';
 import { useI18n, type Translate } from '../i18n/index.tsx';
 import { label } from '../labels.ts';
 import { Link } from '../router.tsx';
@@ -94,9 +95,6 @@ function UserList({ dir }: { dir: Directory }) {
   const [debouncedQ, setDebouncedQ] = useState('');
   const [status, setStatus] = useState('');
   const [role, setRole] = useState('');
-  const [items, setItems] = useState<User[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState('');
   const [inviting, setInviting] = useState(false);
@@ -109,44 +107,13 @@ function UserList({ dir }: { dir: Directory }) {
     return () => clearTimeout(h);
   }, [q]);
 
-  const filters = useMemo(() => ({ q: debouncedQ, status, role, limit: 50 }), [debouncedQ, status, role]);
-
-  useEffect(() => {
-    let live = true;
-    setLoading(true);
-    api.get<Page<User>>(`/users${query(filters)}`).then(
-      (p) => {
-        if (!live) return;
-        setItems(p.items);
-        setNext(p.nextCursor);
-        setLoading(false);
-      },
-      (e) => live && (setError(e), setLoading(false)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [filters, version]);
-
-  async function loadMore() {
-    if (!next) return;
-    setLoading(true);
-    try {
-      const p = await api.get<Page<User>>(`/users${query({ ...filters, cursor: next })}`);
-      setItems((xs) => [...xs, ...p.items]);
-      setNext(p.nextCursor);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setLoading(false);
-    }
-  }
+  const filters = useMemo(() => ({ q: debouncedQ, status, role }), [debouncedQ, status, role]);
+  const list = usePagedList<User>('/users', filters, setError, version);
 
   const refresh = () => {
     setVersion((v) => v + 1);
     dir.reload();
   };
-  const replace = (u: User) => setItems((xs) => xs.map((x) => (x.id === u.id ? u : x)));
   const names = new Map(dir.users.map((u) => [u.id, u.name]));
   const teamNames = new Map(dir.teams.map((x) => [x.id, x.name]));
 
@@ -161,7 +128,7 @@ function UserList({ dir }: { dir: Directory }) {
         await api.post(`/users/${u.id}/resend-invitation`);
         setNotice(t('users.resent', { email: u.email }));
       } else {
-        replace(await api.post<User>(`/users/${u.id}/${kind}`));
+        list.replace(await api.post<User>(`/users/${u.id}/${kind}`));
         setNotice(t(kind === 'deactivate' ? 'users.deactivated' : 'users.reactivated', { name: u.name }));
         dir.reload();
       }
@@ -205,80 +172,61 @@ function UserList({ dir }: { dir: Directory }) {
       </div>
       <Notice>{notice || null}</Notice>
       <ProblemBox error={error} />
-      <div className="table-wrap">
-        <table className="table table--responsive" aria-busy={loading}>
-          <caption className="sr-only">{t('users.title')}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t('users.col.user')}</th>
-              <th scope="col">{t('users.col.roles')}</th>
-              <th scope="col">{t('users.col.team')}</th>
-              <th scope="col">{t('users.col.manager')}</th>
-              <th scope="col">{t('users.col.status')}</th>
-              <th scope="col">{t('users.col.lastSignIn')}</th>
-              <th scope="col">
-                <span className="sr-only">{t('common.actions')}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((u) => (
-              <tr key={u.id} data-email={u.email}>
-                <td data-label={t('users.col.user')}>
-                  <div>
-                    <span className="cell-main">
-                      {u.name}
-                      {u.id === me.user.id && <span className="muted"> ({t('users.you')})</span>}
-                    </span>
-                    <span className="cell-sub">{u.email}</span>
-                  </div>
-                </td>
-                <td data-label={t('users.col.roles')}>
-                  <span className="chips">
-                    {u.roles.map((r) => (
-                      <span key={r} className="chip">
-                        {label(t, 'role', r)}
-                      </span>
-                    ))}
+      <DataTable
+        caption={t('users.title')}
+        columns={[t('users.col.user'), t('users.col.roles'), t('users.col.team'), t('users.col.manager'), t('users.col.status'), t('users.col.lastSignIn')]}
+        actions
+        rows={list.items}
+        busy={list.loading}
+        empty={t('users.empty')}
+      >
+        {(u) => (
+          <tr key={u.id} data-email={u.email}>
+            <td data-label={t('users.col.user')}>
+              <div>
+                <span className="cell-main">
+                  {u.name}
+                  {u.id === me.user.id && <span className="muted"> ({t('users.you')})</span>}
+                </span>
+                <span className="cell-sub">{u.email}</span>
+              </div>
+            </td>
+            <td data-label={t('users.col.roles')}>
+              <span className="chips">
+                {u.roles.map((r) => (
+                  <span key={r} className="chip">
+                    {label(t, 'role', r)}
                   </span>
-                </td>
-                <td data-label={t('users.col.team')}>{(u.teamId && teamNames.get(u.teamId)) || t('common.none')}</td>
-                <td data-label={t('users.col.manager')}>{(u.managerId && names.get(u.managerId)) || t('common.none')}</td>
-                <td data-label={t('users.col.status')}>{statusBadge(t, u.status)}</td>
-                <td data-label={t('users.col.lastSignIn')} className="nowrap">{u.lastSignInAt ? dateTime(u.lastSignInAt) : t('users.never')}</td>
-                <td className="cell-actions">
-                  <button type="button" className="btn btn--small" aria-label={t('users.edit.label', { name: u.name })} onClick={() => (setNotice(''), setEditing(u))}>
-                    {t('users.edit')}
-                  </button>
-                  {u.status === 'invited' && (
-                    <button type="button" className="btn btn--small" aria-label={t('users.resend.label', { name: u.name })} onClick={() => void act(u, 'resend')}>
-                      {t('users.resend')}
-                    </button>
-                  )}
-                  {u.status === 'deactivated' ? (
-                    <button type="button" className="btn btn--small" aria-label={t('users.reactivate.label', { name: u.name })} onClick={() => void act(u, 'reactivate')}>
-                      {t('users.reactivate')}
-                    </button>
-                  ) : (
-                    <button type="button" className="btn btn--small btn--danger-ghost" aria-label={t('users.deactivate.label', { name: u.name })} onClick={() => void act(u, 'deactivate')}>
-                      {t('users.deactivate')}
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {!loading && items.length === 0 && <p className="empty">{t('users.empty')}</p>}
-      </div>
-      <div className="list-foot">
-        <span className="muted">{t('common.count', { shown: items.length })}</span>
-        {next && (
-          <button type="button" className="btn" onClick={() => void loadMore()} disabled={loading}>
-            {loading ? t('common.loading') : t('common.loadMore')}
-          </button>
+                ))}
+              </span>
+            </td>
+            <td data-label={t('users.col.team')}>{(u.teamId && teamNames.get(u.teamId)) || t('common.none')}</td>
+            <td data-label={t('users.col.manager')}>{(u.managerId && names.get(u.managerId)) || t('common.none')}</td>
+            <td data-label={t('users.col.status')}>{statusBadge(t, u.status)}</td>
+            <td data-label={t('users.col.lastSignIn')} className="nowrap">{u.lastSignInAt ? dateTime(u.lastSignInAt) : t('users.never')}</td>
+            <td className="cell-actions">
+              <button type="button" className="btn btn--small" aria-label={t('users.edit.label', { name: u.name })} onClick={() => (setNotice(''), setEditing(u))}>
+                {t('users.edit')}
+              </button>
+              {u.status === 'invited' && (
+                <button type="button" className="btn btn--small" aria-label={t('users.resend.label', { name: u.name })} onClick={() => void act(u, 'resend')}>
+                  {t('users.resend')}
+                </button>
+              )}
+              {u.status === 'deactivated' ? (
+                <button type="button" className="btn btn--small" aria-label={t('users.reactivate.label', { name: u.name })} onClick={() => void act(u, 'reactivate')}>
+                  {t('users.reactivate')}
+                </button>
+              ) : (
+                <button type="button" className="btn btn--small btn--danger-ghost" aria-label={t('users.deactivate.label', { name: u.name })} onClick={() => void act(u, 'deactivate')}>
+                  {t('users.deactivate')}
+                </button>
+              )}
+            </td>
+          </tr>
         )}
-      </div>
+      </DataTable>
+      <ListFoot list={list} />
 
       <Modal open={inviting} title={t('users.invite')} onClose={() => setInviting(false)} wide>
         <InviteForm
@@ -298,7 +246,7 @@ function UserList({ dir }: { dir: Directory }) {
             dir={dir}
             onDone={(u) => {
               setEditing(null);
-              replace(u);
+              list.replace(u);
               setNotice(t('users.updated', { name: u.name }));
               dir.reload();
             }}
@@ -355,24 +303,16 @@ function InviteForm({ dir, onDone, onCancel }: { dir: Directory; onDone: (u: Use
   const [teamId, setTeamId] = useState('');
   const [payrollId, setPayrollId] = useState('');
   const [locale, setLocale] = useState<'fr' | 'en'>(uiLocale);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, setError, busy, run, fieldError: fe } = useSubmit();
   const [rolesMissing, setRolesMissing] = useState(false);
-  const fe = (f: string) => (error instanceof ApiError ? error.forField(f) : undefined);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     setError(null);
     if (roles.length === 0) return setRolesMissing(true);
     setRolesMissing(false);
-    setBusy(true);
     const body: InviteInput = { email, name, roles, managerId: managerId || null, teamId: teamId || null, payrollId: payrollId.trim() || null, locale };
-    try {
-      onDone(await api.post<User>('/users', body));
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    await run(async () => onDone(await api.post<User>('/users', body)));
   }
 
   return (
@@ -393,14 +333,7 @@ function InviteForm({ dir, onDone, onCancel }: { dir: Directory; onDone: (u: Use
           <option value="en">{t('lang.en')}</option>
         </SelectField>
       </div>
-      <div className="actions">
-        <button type="submit" className="btn btn--primary" disabled={busy}>
-          {busy ? t('common.saving') : t('users.invite.submit')}
-        </button>
-        <button type="button" className="btn" onClick={onCancel}>
-          {t('common.cancel')}
-        </button>
-      </div>
+      <FormActions label={t('users.invite.submit')} busy={busy} onCancel={onCancel} />
     </form>
   );
 }
@@ -412,9 +345,7 @@ function EditForm({ user, dir, onDone, onCancel }: { user: User; dir: Directory;
   const [managerId, setManagerId] = useState(user.managerId ?? '');
   const [teamId, setTeamId] = useState(user.teamId ?? '');
   const [payrollId, setPayrollId] = useState(user.payrollId ?? '');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const fe = (f: string) => (error instanceof ApiError ? error.forField(f) : undefined);
+  const { error, setError, busy, run, fieldError: fe } = useSubmit();
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -427,13 +358,7 @@ function EditForm({ user, dir, onDone, onCancel }: { user: User; dir: Directory;
     if ((teamId || null) !== user.teamId) patch.teamId = teamId || null;
     if ((payrollId.trim() || null) !== user.payrollId) patch.payrollId = payrollId.trim() || null;
     if (Object.keys(patch).length === 0) return setError(t('users.nothingChanged'));
-    setBusy(true);
-    try {
-      onDone(await api.patch<User>(`/users/${user.id}`, patch));
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    await run(async () => onDone(await api.patch<User>(`/users/${user.id}`, patch)));
   }
 
   return (
@@ -449,14 +374,7 @@ function EditForm({ user, dir, onDone, onCancel }: { user: User; dir: Directory;
         <TeamSelect dir={dir} value={teamId} onChange={setTeamId} error={fe('teamId')} />
         <TextField label={t('users.field.payrollId')} name="payrollId" value={payrollId} onChange={setPayrollId} error={fe('payrollId')} optional maxLength={50} />
       </div>
-      <div className="actions">
-        <button type="submit" className="btn btn--primary" disabled={busy}>
-          {busy ? t('common.saving') : t('common.save')}
-        </button>
-        <button type="button" className="btn" onClick={onCancel}>
-          {t('common.cancel')}
-        </button>
-      </div>
+      <FormActions label={t('common.save')} busy={busy} onCancel={onCancel} />
     </form>
   );
 }
