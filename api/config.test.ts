@@ -34,8 +34,36 @@ describe('configuration', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db', RUN_WORKER: 'true' }).runWorker).toBe(true);
   });
 
+  it('S3 object storage: off by default, on with bucket and credentials, defaults for the rest', () => {
+    expect(loadConfig({}).s3).toBeUndefined();
+    const c = loadConfig({ S3_ENDPOINT: 'http://minio:9000', S3_BUCKET: 'justif', S3_ACCESS_KEY_ID: 'id', S3_SECRET_ACCESS_KEY: 'secret', S3_PREFIX: 'prod/receipts/' });
+    expect(c.s3).toEqual({ endpoint: 'http://minio:9000', region: 'us-east-1', bucket: 'justif', accessKeyId: 'id', secretAccessKey: 'secret', forcePathStyle: true, prefix: 'prod/receipts', sendChecksums: false });
+    const aws = loadConfig({ S3_REGION: 'eu-west-3', S3_BUCKET: 'justif', S3_ACCESS_KEY_ID: 'id', S3_SECRET_ACCESS_KEY: 'secret', S3_FORCE_PATH_STYLE: 'false', S3_SEND_CHECKSUMS: 'true' });
+    expect(aws.s3).toMatchObject({ endpoint: undefined, region: 'eu-west-3', forcePathStyle: false, sendChecksums: true, prefix: undefined });
+  });
+
+  it('S3: bucket and credentials go together; endpoint and prefix need a bucket; secrets never echoed', () => {
+    let err: unknown;
+    try {
+      loadConfig({ S3_BUCKET: 'Not_A_Bucket', S3_SECRET_ACCESS_KEY: 'hunter2', S3_PREFIX: '../up', S3_SEND_CHECKSUMS: 'maybe' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const problems = (err as ConfigError).problems;
+    expect(problems).toEqual([
+      expect.stringMatching(/^S3_BUCKET: an S3 bucket name/),
+      expect.stringMatching(/^S3_PREFIX: a key prefix/),
+      expect.stringMatching(/^S3_SEND_CHECKSUMS: /),
+      'S3_BUCKET: S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together',
+    ]);
+    expect((err as Error).message).not.toContain('hunter2');
+    expect(() => loadConfig({ S3_ENDPOINT: 'http://minio:9000', S3_PREFIX: 'p' })).toThrow(/S3_ENDPOINT: only applies with S3_BUCKET[\s\S]*S3_PREFIX: only applies with S3_BUCKET/);
+    expect(() => loadConfig({ S3_BUCKET: 'justif', S3_ACCESS_KEY_ID: 'id', S3_SECRET_ACCESS_KEY: 'x', S3_ENDPOINT: 'minio:9000' })).toThrow(/S3_ENDPOINT: must be a URL/);
+  });
+
   it('.env.example documents every variable, and copied as it is gives a valid configuration', () => {
-    const lines = readFileSync(new URL('../.env.example', import.meta.url), 'utf8').split('\n').filter((l) => /^[A-Z_]+=/.test(l));
+    const lines = readFileSync(new URL('../.env.example', import.meta.url), 'utf8').split('\n').filter((l) => /^[A-Z][A-Z0-9_]*=/.test(l));
     const example = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
     expect(Object.keys(example).sort()).toEqual([...CONFIG_VARIABLES].sort());
     expect(loadConfig(example)).toEqual(loadConfig({}));

@@ -39,6 +39,17 @@ const EnvSchema = z
     TRUST_PROXY: bool.default(false),
     BODY_LIMIT_KB: z.coerce.number().int().min(1).max(10_240).default(256),
     RUN_WORKER: bool.optional(),
+    S3_ENDPOINT: url(['http:', 'https:']).optional(),
+    S3_REGION: z.string().regex(/^[a-z0-9-]{2,32}$/, 'a region name such as us-east-1, eu-west-3, fr-par').default('us-east-1'),
+    S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (3 to 63 lower-case letters, digits, dots, hyphens)').optional(),
+    S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    S3_FORCE_PATH_STYLE: bool.default(true),
+    S3_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}(\/[A-Za-z0-9][A-Za-z0-9._-]{0,127})*\/?$/, 'a key prefix: segments of letters, digits, ".", "_", "-" separated by "/"')
+      .optional(),
+    S3_SEND_CHECKSUMS: bool.default(false),
   });
 
 /** Every variable the service reads; .env.example documents exactly these (tested). */
@@ -61,6 +72,8 @@ export interface Config {
   bodyLimitKb: number;
   /** Run the job worker inside the API process (always on the embedded database). */
   runWorker: boolean;
+  /** Object storage on S3; unset = the local directory $DATA_DIR/objects. */
+  s3?: { endpoint?: string; region: string; bucket: string; accessKeyId: string; secretAccessKey: string; forcePathStyle: boolean; prefix?: string; sendChecksums: boolean };
 }
 
 export class ConfigError extends Error {
@@ -98,6 +111,18 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     trustProxy: e.TRUST_PROXY,
     bodyLimitKb: e.BODY_LIMIT_KB,
     runWorker: !e.DATABASE_URL || (e.RUN_WORKER ?? false),
+    s3: e.S3_BUCKET && e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
+      ? {
+          endpoint: e.S3_ENDPOINT,
+          region: e.S3_REGION,
+          bucket: e.S3_BUCKET,
+          accessKeyId: e.S3_ACCESS_KEY_ID,
+          secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+          forcePathStyle: e.S3_FORCE_PATH_STYLE,
+          prefix: e.S3_PREFIX?.replace(/\/+$/, ''),
+          sendChecksums: e.S3_SEND_CHECKSUMS,
+        }
+      : undefined,
   };
 }
 
@@ -108,10 +133,13 @@ function crossChecks(env: Record<string, string | undefined>): string[] {
   if (oidc.some(Boolean) && !oidc.every(Boolean)) out.push('OIDC_ISSUER_URL: OIDC_ISSUER_URL, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET go together');
   if (env.DATABASE_OWNER_URL && !env.DATABASE_URL) out.push('DATABASE_OWNER_URL: needs DATABASE_URL (the service role)');
   if (env.DATABASE_SCHEMA && !env.DATABASE_URL) out.push('DATABASE_SCHEMA: only applies with DATABASE_URL');
+  const s3 = [env.S3_BUCKET, env.S3_ACCESS_KEY_ID, env.S3_SECRET_ACCESS_KEY];
+  if (s3.some(Boolean) && !s3.every(Boolean)) out.push('S3_BUCKET: S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together');
+  for (const k of ['S3_ENDPOINT', 'S3_PREFIX'] as const) if (env[k] && !env.S3_BUCKET) out.push(`${k}: only applies with S3_BUCKET`);
   return out;
 }
 
 function describeValue(source: Record<string, string | undefined>, key: PropertyKey | undefined): string {
-  if (typeof key !== 'string' || source[key] === undefined || /SECRET|PASSWORD|_URL$/.test(key)) return '';
+  if (typeof key !== 'string' || source[key] === undefined || /SECRET|PASSWORD|ACCESS_KEY|_URL$|_ENDPOINT$/.test(key)) return '';
   return ` (got "${source[key]}")`;
 }
