@@ -50,6 +50,9 @@ const EnvSchema = z
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}(\/[A-Za-z0-9][A-Za-z0-9._-]{0,127})*\/?$/, 'a key prefix: segments of letters, digits, ".", "_", "-" separated by "/"')
       .optional(),
     S3_SEND_CHECKSUMS: bool.default(false),
+    RECEIPT_MAX_MB: z.coerce.number().min(1).max(200).default(20),
+    RECEIPT_MAX_FILES: z.coerce.number().int().min(1).max(50).default(10),
+    RECEIPT_MAX_MEGAPIXELS: z.coerce.number().int().min(1).max(1000).default(100),
   });
 
 /** Every variable the service reads; .env.example documents exactly these (tested). */
@@ -72,6 +75,8 @@ export interface Config {
   bodyLimitKb: number;
   /** Run the job worker inside the API process (always on the embedded database). */
   runWorker: boolean;
+  /** Upload limits for receipts (R-SEC-5). */
+  receipts: { maxBytes: number; maxFiles: number; maxPixels: number };
   /** Object storage on S3; unset = the local directory $DATA_DIR/objects. */
   s3?: { endpoint?: string; region: string; bucket: string; accessKeyId: string; secretAccessKey: string; forcePathStyle: boolean; prefix?: string; sendChecksums: boolean };
 }
@@ -111,6 +116,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     trustProxy: e.TRUST_PROXY,
     bodyLimitKb: e.BODY_LIMIT_KB,
     runWorker: !e.DATABASE_URL || (e.RUN_WORKER ?? false),
+    receipts: { maxBytes: Math.round(e.RECEIPT_MAX_MB * 1_048_576), maxFiles: e.RECEIPT_MAX_FILES, maxPixels: e.RECEIPT_MAX_MEGAPIXELS * 1_000_000 },
     s3: e.S3_BUCKET && e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
       ? {
           endpoint: e.S3_ENDPOINT,

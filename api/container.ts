@@ -11,7 +11,10 @@ import { AuditService } from './features/audit/audit.service.ts';
 import { AuthService } from './features/auth/auth.service.ts';
 import { CategoriesService } from './features/categories/categories.service.ts';
 import { ExpensesService } from './features/expenses/expenses.service.ts';
+import { MileageService } from './features/mileage/mileage.service.ts';
+import { PerDiemService } from './features/mileage/per-diem.service.ts';
 import { RatesService } from './features/rates/rates.service.ts';
+import { ReceiptsService } from './features/receipts/receipts.service.ts';
 import { OidcService } from './features/auth/oidc.ts';
 import { TenantsService } from './features/tenants/tenants.service.ts';
 import { UsersService } from './features/users/users.service.ts';
@@ -37,6 +40,9 @@ export interface Container {
   categories: CategoriesService;
   rates: RatesService;
   expenses: ExpensesService;
+  mileage: MileageService;
+  perDiem: PerDiemService;
+  receipts: ReceiptsService;
   close(): Promise<void>;
 }
 
@@ -65,6 +71,8 @@ export async function createContainer(config: Config, o: ContainerOverrides = {}
   const oidc = config.oidc ? new OidcService(config.oidc, { db: k, clock, auth, audit, redirectUri: `${config.publicUrl}/api/v1/auth/oidc/callback` }) : undefined;
   const categories = new CategoriesService({ audit });
   const rates = new RatesService({ clock, audit });
+  const mileage = new MileageService({ clock, audit });
+  const expenses = new ExpensesService({ clock, audit, rates, onDelete: mileage.aroundDelete });
   return {
     config, log, db, objects, clock, mailer, signingKey, audit, auth, oidc,
     users: new UsersService({ clock, audit, auth, mailer }),
@@ -72,7 +80,10 @@ export async function createContainer(config: Config, o: ContainerOverrides = {}
     tenants: new TenantsService({ db: k, audit, auth, mailer, categories }),
     categories,
     rates,
-    expenses: new ExpensesService({ clock, audit, rates }),
+    expenses,
+    mileage,
+    perDiem: new PerDiemService({ clock, audit }),
+    receipts: new ReceiptsService({ db: k, objects, clock, audit, expenses, log, limits: config.receipts }),
     close: () => db.close(),
   };
 }

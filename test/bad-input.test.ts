@@ -28,6 +28,13 @@ beforeAll(async () => {
   const methods = (await admin.get('/api/v1/payment-methods')).body.items;
   const expense = await admin.post('/api/v1/expenses', { date: '2026-01-15', merchant: 'M', categoryId: categories[0].id, paymentMethodId: methods[0].id, amountMinor: 100, currency: 'EUR' });
   ids = { '/users': u.id, '/teams': team.body.id, '/api-tokens': token.body.id, '/categories': categories[0].id, '/payment-methods': methods[0].id, '/expenses': expense.body.id };
+  // mileage and per-diem (R-CAP-4)
+  const vehicle = await admin.post('/api/v1/vehicles', { name: 'V', kind: 'car', fiscalHp: 5 });
+  const trip = await admin.post('/api/v1/expenses/mileage', { date: '2026-01-15', vehicleId: vehicle.body.id, distanceKm: 10, from: 'A', to: 'B', purpose: 'P' });
+  const rate = await admin.post('/api/v1/per-diem-rates', { name: 'Repas', amountMinor: 2110, validFrom: '2025-01-01', categoryId: categories[0].id });
+  const perDiem = await admin.post('/api/v1/expenses/per-diem', { date: '2026-01-15', rateId: rate.body.id, units: 1 });
+  Object.assign(ids, { '/vehicles': vehicle.body.id, '/expenses/mileage': trip.body.id, '/per-diem-rates': rate.body.id, '/expenses/per-diem': perDiem.body.id });
+  for (const [col, id] of Object.entries(ids)) expect(id, `an id for ${col}/:id`).toMatch(/^[0-9a-f-]{36}$/);
 });
 afterAll(() => ctx.close());
 
@@ -46,7 +53,7 @@ async function snapshot(): Promise<string> {
 const jsonRoutes = allRoutes.filter((r) => r.body && r.bodyType !== 'text/csv');
 const who = (r: RouteDef) => (r.access.kind === 'vendor' ? operator : admin);
 // A real id of the right kind, so that only the body can be at fault.
-const urlOf = (r: RouteDef) => '/api/v1' + r.path.replace(/^(\/[\w-]+)\/:id/, (_m, col: string) => `${col}/${ids[col]}`);
+const urlOf = (r: RouteDef) => '/api/v1' + r.path.replace(/^((?:\/[\w-]+)+)\/:id/, (_m, col: string) => `${col}/${ids[col]}`);
 
 function send(r: RouteDef, body: string, type = 'application/json') {
   const c = who(r);
@@ -94,6 +101,11 @@ describe('bad input changes nothing (generated over every JSON route)', () => {
     ['patch', '/expenses/:id', { merchant: 'no version' }],
     ['put', '/exchange-rates', { currency: 'USD', date: '2026-01-15', rate: 1.05 }],
     ['post', '/payment-methods', { name: 'Card', reimbursable: 'no' }],
+    ['post', '/vehicles', { name: 'V', kind: 'truck', fiscalHp: 5 }],
+    ['post', '/expenses/mileage', { date: '2026-01-15', vehicleId: '00000000-0000-4000-8000-000000000000', distanceKm: 12.25, from: 'A', to: 'B', purpose: 'P' }],
+    ['patch', '/expenses/mileage/:id', { distanceKm: 3 }],
+    ['post', '/per-diem-rates', { name: 'R', amountMinor: 21.1, validFrom: '2025-01-01', categoryId: '00000000-0000-4000-8000-000000000000' }],
+    ['post', '/expenses/per-diem', { date: '2026-01-15', rateId: '00000000-0000-4000-8000-000000000000', units: 1.5 }],
   ];
   for (const [method, path, body] of wrongTypes) {
     it(`${method.toUpperCase()} ${path} with ${JSON.stringify(body)} → 400 naming the field`, async () => {

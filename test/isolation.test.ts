@@ -8,6 +8,7 @@ import { SYSTEM_ACTOR } from '../api/features/audit/audit.service.ts';
 import { TenantDb } from '../storage/db/tenant-db.ts';
 import { Client, createTestContext, type TestContext } from './support/context.ts';
 import { createTenantWithAdmin, createUser, PASSWORD } from './support/factories.ts';
+import { png } from './support/images.ts';
 
 let ctx: TestContext;
 let A: Awaited<ReturnType<typeof createTenantWithAdmin>>;
@@ -30,7 +31,14 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.close());
 
-type Call = { params: Record<string, string>; body?: unknown; type?: string };
+type Call = { params: Record<string, string>; body?: unknown; type?: string; files?: { name: string; data: Buffer }[] };
+let pngSide = 1;
+/** A receipt of A's admin on a fresh draft (the upload path itself is tested in receipts.test.ts). */
+async function aReceipt(): Promise<string> {
+  const expenseId = await aExpense();
+  const r = await asA.agent.post(`/api/v1/expenses/${expenseId}/receipts`).set('X-CSRF-Token', asA.csrf).attach('files', png(++pngSide, 3), { filename: 'a.png', contentType: 'image/png' });
+  return r.body.items[0].id;
+}
 /** A draft of A's admin (who is also an employee): the owner, so the positive control may edit it. */
 async function aExpense(): Promise<string> {
   const categoryId = (await ctx.c.categories.categories(tdbA())).items[0]!.id;
@@ -38,6 +46,15 @@ async function aExpense(): Promise<string> {
   const e = await ctx.c.expenses.create(tdbA(), { userId: A.admin.id, roles: ['admin', 'employee'] }, actorA(), { date: '2026-01-15', merchant: 'A shop', categoryId, paymentMethodId, amountMinor: 1234, currency: 'EUR' });
   return e.id;
 }
+/** Mileage and per-diem of A's admin (an employee too), made through the services. */
+const viewerA = () => ({ userId: A.admin.id, roles: ['admin' as const, 'employee' as const] });
+const aVehicle = async () => (await ctx.c.mileage.createVehicle(tdbA(), viewerA(), actorA(), { name: 'A car', kind: 'car', fiscalHp: 5 })).id;
+const aTrip = async () => (await ctx.c.mileage.createTrip(tdbA(), viewerA(), actorA(), { date: '2026-01-15', vehicleId: await aVehicle(), distanceKm: 12.5, from: 'A', to: 'B', purpose: 'A visit' })).id;
+async function aPerDiemRate(): Promise<string> {
+  const categoryId = (await ctx.c.categories.categories(tdbA())).items[0]!.id;
+  return (await ctx.c.perDiem.createRate(tdbA(), actorA(), { name: `A rate ${Math.random()}`, amountMinor: 2110, validFrom: '2025-01-01', categoryId })).id;
+}
+const aPerDiem = async () => (await ctx.c.perDiem.create(tdbA(), viewerA(), actorA(), { date: '2026-01-15', rateId: await aPerDiemRate(), units: 2 })).id;
 /** For each tenant-scoped route with ids: how to make a fresh object of Client A to aim at. */
 const fixtures: Record<string, () => Promise<Call>> = {
   'get /users/:id': async () => ({ params: { id: (await createUser(ctx, A.tenantId, ['employee'])).id } }),
@@ -56,7 +73,17 @@ const fixtures: Record<string, () => Promise<Call>> = {
   'patch /categories/:id': async () => ({ params: { id: (await ctx.c.categories.createCategory(tdbA(), actorA(), { name: `A cat ${Math.random()}` })).id }, body: { name: `Renamed ${Math.random()}` } }),
   'patch /payment-methods/:id': async () => ({ params: { id: (await ctx.c.categories.createPaymentMethod(tdbA(), actorA(), { name: `A card ${Math.random()}`, reimbursable: false })).id }, body: { active: false } }),
   'get /expenses/:id': async () => ({ params: { id: await aExpense() } }),
+  'post /expenses/:id/receipts': async () => ({ params: { id: await aExpense() }, files: [{ name: 'r.png', data: png(++pngSide, 5) }] }),
+  'get /expenses/:id/receipts': async () => ({ params: { id: await aExpense() } }),
+  'get /receipts/:id/file': async () => ({ params: { id: await aReceipt() } }),
+  'delete /receipts/:id': async () => ({ params: { id: await aReceipt() } }),
   'patch /expenses/:id': async () => ({ params: { id: await aExpense() }, body: { version: 1, merchant: 'Renamed by B?' } }),
+  'get /vehicles/:id': async () => ({ params: { id: await aVehicle() } }),
+  'patch /vehicles/:id': async () => ({ params: { id: await aVehicle() }, body: { name: 'Renamed by B?' } }),
+  'delete /vehicles/:id': async () => ({ params: { id: await aVehicle() } }),
+  'patch /expenses/mileage/:id': async () => ({ params: { id: await aTrip() }, body: { version: 1, distanceKm: 99 } }),
+  'patch /per-diem-rates/:id': async () => ({ params: { id: await aPerDiemRate() }, body: { archived: true } }),
+  'patch /expenses/per-diem/:id': async () => ({ params: { id: await aPerDiem() }, body: { version: 1, units: 3 } }),
   'delete /expenses/:id': async () => ({ params: { id: await aExpense() } }),
   'delete /api-tokens/:id': async () => {
     const t = await asA.post('/api/v1/api-tokens', { name: 'A token', scopes: ['users:read'] });
@@ -73,8 +100,9 @@ async function chainLength(tenantId: string): Promise<number> {
   return Number(r?.n ?? 0);
 }
 
-function call(c: Client, method: string, path: string, body?: unknown) {
+function call(c: Client, method: string, path: string, body?: unknown, files?: Call['files']) {
   const url = `/api/v1${path}`;
+  if (files) return files.reduce((r, f) => r.attach('files', f.data, { filename: f.name, contentType: 'image/png' }), c.agent.post(url).set('X-CSRF-Token', c.csrf));
   if (method === 'get') return c.get(url);
   if (method === 'delete') return c.delete(url);
   if (method === 'patch') return c.patch(url, (body ?? {}) as object);
@@ -92,11 +120,11 @@ describe('tenant isolation (generated from the route list)', () => {
     it(`${r.method.toUpperCase()} ${r.path}: 404 for Client B, success for Client A`, async () => {
       const f = await fixtures[`${r.method} ${r.path}`]!();
       const path = r.path.replace(/:(\w+)/g, (_m, k: string) => f.params[k]!);
-      const asOther = await call(asB, r.method, path, f.body);
+      const asOther = await call(asB, r.method, path, f.body, f.files);
       expect(asOther.status).toBe(404);
       for (const id of Object.values(f.params)) expect(JSON.stringify(asOther.body)).not.toContain(id);
       const eventsBefore = await chainLength(A.tenantId);
-      const asOwner = await call(asA, r.method, path, f.body);
+      const asOwner = await call(asA, r.method, path, f.body, f.files);
       expect(asOwner.status, JSON.stringify(asOwner.body)).toBeLessThan(300);
       // every state change is audited, in the owner's chain
       if (r.method !== 'get') expect(await chainLength(A.tenantId)).toBeGreaterThan(eventsBefore);

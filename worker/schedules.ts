@@ -4,6 +4,7 @@ import cron from 'node-cron';
 import type { Container } from '../api/container.ts';
 import { auditCheckpoint } from './jobs/audit-checkpoint.ts';
 import { mailDelivery } from './jobs/mail-delivery.ts';
+import { receiptsCleanup } from './jobs/receipts-cleanup.ts';
 
 export interface Schedule {
   name: string;
@@ -16,6 +17,8 @@ export function schedules(c: Container): Schedule[] {
     { name: 'audit-checkpoint', cron: c.config.audit.checkpointCron, run: auditCheckpoint },
     // Mail that could not go out at once (SMTP down) is retried with backoff.
     { name: 'mail-delivery', cron: '* * * * *', run: mailDelivery },
+    // Receipt objects no row points at (released, or left by a crash): removed once an hour old.
+    { name: 'receipts-cleanup', cron: '17 * * * *', run: receiptsCleanup },
   ];
 }
 

@@ -223,6 +223,42 @@ export interface ExpenseTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   search: ColumnType<string, never, never>;
+  // kind 'mileage' (003_mileage.sql): every trip column set; otherwise all null.
+  vehicle_id: Default<string | null>;
+  distance_km: ColumnType<string | null, string | null | undefined, string | null>;
+  trip_from: Default<string | null>;
+  trip_to: Default<string | null>;
+  trip_purpose: Default<string | null>;
+  round_trip: Default<boolean | null>;
+  mileage_scale_year: Default<number | null>;
+  // kind 'per_diem': the rate and the number of units; otherwise null.
+  per_diem_rate_id: Default<string | null>;
+  per_diem_units: Default<number | null>;
+}
+export const VEHICLE_KINDS = ['car', 'motorcycle', 'moped'] as const;
+export type VehicleKind = (typeof VEHICLE_KINDS)[number];
+export interface VehicleTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  name: string;
+  kind: VehicleKind;
+  fiscal_hp: number | null;
+  electric: Default<boolean>;
+  archived: Default<boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+export interface PerDiemRateTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  amount_minor: number;
+  currency: string;
+  category_id: string;
+  valid_from: DateOnly;
+  archived: Default<boolean>;
+  created_at: Timestamp;
 }
 export interface ExpenseVatLineTable {
   expense_id: string;
@@ -231,6 +267,27 @@ export interface ExpenseVatLineTable {
   rate_bp: number;
   base_minor: number;
   vat_minor: number;
+}
+
+export const RECEIPT_MEDIA_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/heic', 'image/heif', 'application/pdf'] as const;
+export type ReceiptMediaType = (typeof RECEIPT_MEDIA_TYPES)[number];
+export interface ReceiptBlobTable {
+  tenant_id: string;
+  sha256: string;
+  size: number;
+  media_type: ReceiptMediaType;
+  ref_count: Default<number>;
+  created_at: Timestamp;
+  released_at: Date | null;
+}
+export interface ReceiptTable {
+  id: string;
+  tenant_id: string;
+  expense_id: string;
+  sha256: string;
+  original_name: string;
+  uploaded_by: string;
+  created_at: Timestamp;
 }
 
 export interface DB {
@@ -255,6 +312,10 @@ export interface DB {
   exchange_rate: ExchangeRateTable;
   expense: ExpenseTable;
   expense_vat_line: ExpenseVatLineTable;
+  vehicle: VehicleTable;
+  per_diem_rate: PerDiemRateTable;
+  receipt_blob: ReceiptBlobTable;
+  receipt: ReceiptTable;
 }
 
 /** Tables that belong to one Client: tenant-scoped access is the only way to reach them. */

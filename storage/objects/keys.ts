@@ -19,3 +19,18 @@ export function assertSafePrefix(prefix: string): string {
   if (parts.some((p) => !SAFE.test(p)) || !SAFE_START.test(last)) throw new Error(`unsafe object key prefix: ${JSON.stringify(prefix)}`);
   return prefix;
 }
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A receipt original: `<client>/<sha256>` — once per Client, never shared across Clients. */
+export function receiptKey(tenantId: string, sha256: string): string {
+  if (!UUID.test(tenantId) || !SHA256_HEX.test(sha256)) throw new Error(`bad receipt key parts: ${tenantId}, ${sha256}`);
+  return `${tenantId}/${sha256}`;
+}
+
+/** Matches a receipt original's key of that Client; group 1 is the SHA-256. */
+export function receiptKeyPattern(tenantId: string): RegExp {
+  if (!UUID.test(tenantId)) throw new Error(`bad tenant id: ${tenantId}`);
+  return new RegExp(`^${tenantId}/([0-9a-f]{64})$`);
+}

@@ -1,6 +1,7 @@
 // Audit events as a typed union {type, version, data} (after Documenso). `data` never holds
 // personal fields: people are named by pseudonymous id (R-SEC-6).
 import type { Role } from '../../../storage/db/schema.ts';
+import { formatMoney } from '../../lib/money.ts';
 
 export type AuditEventBody =
   | { type: 'auth.signed_in'; data: { method: 'password' | 'oidc' | 'invitation' } }
@@ -29,9 +30,21 @@ export type AuditEventBody =
   | { type: 'payment_method.updated'; data: { fields: string[] } }
   | { type: 'exchange_rate.set'; data: { currency: string; date: string; rate: string } }
   | { type: 'exchange_rates.imported'; data: { rates: number; days: number; from: string; to: string } }
+  | { type: 'vehicle.created'; data: { kind: string; fiscalHp: number | null; electric: boolean } }
+  | { type: 'vehicle.updated'; data: { fields: string[] } }
+  | { type: 'vehicle.deleted'; data: Record<string, never> }
+  | { type: 'mileage.created'; data: { amountMinor: number; currency: string; countedKm: string; scaleYear: number } }
+  | { type: 'mileage.updated'; data: { fields: string[]; amountMinor: number } }
+  | { type: 'mileage.repriced'; data: { fromMinor: number; toMinor: number; cause: 'created' | 'updated' | 'deleted' | 'vehicle_updated' | 'left_the_count'; causeId: string } }
+  | { type: 'per_diem_rate.created'; data: { amountMinor: number; currency: string; validFrom: string } }
+  | { type: 'per_diem_rate.updated'; data: { fields: string[] } }
+  | { type: 'per_diem.created'; data: { amountMinor: number; currency: string; units: number } }
+  | { type: 'per_diem.updated'; data: { fields: string[]; amountMinor: number } }
   | { type: 'expense.created'; data: { amountMinor: number; currency: string } }
   | { type: 'expense.updated'; data: { fields: string[] } }
-  | { type: 'expense.deleted'; data: Record<string, never> };
+  | { type: 'expense.deleted'; data: Record<string, never> }
+  | { type: 'receipt.attached'; data: { receiptId: string; sha256: string; size: number } }
+  | { type: 'receipt.removed'; data: { receiptId: string; sha256: string } };
 
 export type AuditEventType = AuditEventBody['type'];
 export const AUDIT_EVENT_VERSION = 1;
@@ -49,8 +62,8 @@ export interface DescribableEvent {
 }
 
 const TARGET_NOUN: Record<Locale, Record<string, string>> = {
-  fr: { user: 'l’utilisateur', team: 'l’équipe', api_token: 'le jeton d’API', tenant: 'le Client', category: 'la catégorie', payment_method: 'le moyen de paiement', expense: 'la dépense', exchange_rate: 'le taux' },
-  en: { user: 'user', team: 'team', api_token: 'API token', tenant: 'Client', category: 'category', payment_method: 'payment method', expense: 'expense', exchange_rate: 'rate' },
+  fr: { user: 'l’utilisateur', team: 'l’équipe', api_token: 'le jeton d’API', tenant: 'le Client', category: 'la catégorie', payment_method: 'le moyen de paiement', expense: 'la dépense', exchange_rate: 'le taux', vehicle: 'le véhicule', per_diem_rate: 'le forfait' },
+  en: { user: 'user', team: 'team', api_token: 'API token', tenant: 'Client', category: 'category', payment_method: 'payment method', expense: 'expense', exchange_rate: 'rate', vehicle: 'vehicle', per_diem_rate: 'per-diem rate' },
 };
 const REASONS: Record<Locale, Record<string, string>> = {
   fr: {
@@ -64,6 +77,10 @@ const METHODS: Record<Locale, Record<string, string>> = {
   fr: { password: 'mot de passe', oidc: 'fournisseur d’identité', invitation: 'invitation' },
   en: {},
 };
+const REPRICE_CAUSES: Record<Locale, Record<string, string>> = {
+  fr: { created: 'un trajet antérieur ajouté', updated: 'un trajet antérieur modifié', deleted: 'un trajet antérieur supprimé', vehicle_updated: 'le véhicule corrigé', left_the_count: 'un trajet antérieur rejeté' },
+  en: { created: 'an earlier trip added', updated: 'an earlier trip edited', deleted: 'an earlier trip deleted', vehicle_updated: 'the vehicle corrected', left_the_count: 'an earlier trip rejected' },
+};
 const OUTCOMES: Record<Locale, Record<string, string>> = { fr: { failure: 'échec', denied: 'refusé' }, en: {} };
 
 /** One sentence per event, in the reader's language, for the UI and the CSV export (after Documenso). */
@@ -73,6 +90,8 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
   const target = e.targetType ? `${TARGET_NOUN[locale][e.targetType] ?? e.targetType} ${e.targetLabel ?? e.targetId ?? ''}`.trim() : '';
   const d = e.data as Record<string, any>;
   const list = (v: unknown) => ((v as string[] | undefined) ?? []).join(', ');
+  const ofTarget = fr ? target.replace(/^le /, 'du ').replace(/^(?!du )/, 'de ') : `of ${target}`;
+  const money = (minor: unknown, currency: unknown) => formatMoney(Number(minor), String(currency), locale);
   const word = (table: Record<Locale, Record<string, string>>, v: unknown) => table[locale][String(v)] ?? String(v).replace(/_/g, ' ');
   const s: Record<string, () => string> = fr
     ? {
@@ -102,9 +121,21 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'payment_method.updated': () => `${who} a modifié ${list(d.fields)} de ${target}`,
         'exchange_rate.set': () => `${who} a fixé le taux ${d.currency} du ${d.date} à ${d.rate}`,
         'exchange_rates.imported': () => `${who} a importé ${d.rates} taux BCE (${d.days} jours, du ${d.from} au ${d.to})`,
+        'vehicle.created': () => `${who} a ajouté ${target}`,
+        'vehicle.updated': () => `${who} a modifié ${list(d.fields)} ${ofTarget}`,
+        'vehicle.deleted': () => `${who} a supprimé ${target}`,
+        'mileage.created': () => `${who} a déclaré ${target} : ${String(d.countedKm).replace('.', ',')} km au barème kilométrique ${d.scaleYear}, ${money(d.amountMinor, d.currency)}`,
+        'mileage.updated': () => `${who} a modifié ${list(d.fields)} de ${target} (désormais ${money(d.amountMinor, 'EUR')})`,
+        'mileage.repriced': () => `Montant de ${target} recalculé de ${money(d.fromMinor, 'EUR')} à ${money(d.toMinor, 'EUR')} (${word(REPRICE_CAUSES, d.cause)})`,
+        'per_diem_rate.created': () => `${who} a créé ${target} (${money(d.amountMinor, d.currency)} par unité, à partir du ${d.validFrom})`,
+        'per_diem_rate.updated': () => `${who} a modifié ${list(d.fields)} ${ofTarget}`,
+        'per_diem.created': () => `${who} a déclaré ${target} : ${d.units} forfait(s), ${money(d.amountMinor, d.currency)}`,
+        'per_diem.updated': () => `${who} a modifié ${list(d.fields)} de ${target}`,
         'expense.created': () => `${who} a créé ${target}`,
         'expense.updated': () => `${who} a modifié ${list(d.fields)} de ${target}`,
         'expense.deleted': () => `${who} a supprimé ${target}`,
+        'receipt.attached': () => `${who} a joint un justificatif à ${target} (${Math.ceil(Number(d.size) / 1024)} Ko)`,
+        'receipt.removed': () => `${who} a retiré un justificatif de ${target}`,
       }
     : {
         'auth.signed_in': () => `${who} signed in (${d.method})`,
@@ -133,9 +164,21 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'payment_method.updated': () => `${who} changed ${list(d.fields)} of ${target}`,
         'exchange_rate.set': () => `${who} set the ${d.currency} rate of ${d.date} to ${d.rate}`,
         'exchange_rates.imported': () => `${who} imported ${d.rates} ECB rates (${d.days} days, ${d.from} to ${d.to})`,
+        'vehicle.created': () => `${who} added ${target}`,
+        'vehicle.updated': () => `${who} changed ${list(d.fields)} of ${target}`,
+        'vehicle.deleted': () => `${who} deleted ${target}`,
+        'mileage.created': () => `${who} recorded ${target}: ${d.countedKm} km at the ${d.scaleYear} mileage scale, ${money(d.amountMinor, d.currency)}`,
+        'mileage.updated': () => `${who} changed ${list(d.fields)} of ${target} (now ${money(d.amountMinor, 'EUR')})`,
+        'mileage.repriced': () => `Amount of ${target} re-priced from ${money(d.fromMinor, 'EUR')} to ${money(d.toMinor, 'EUR')} (${word(REPRICE_CAUSES, d.cause)})`,
+        'per_diem_rate.created': () => `${who} created ${target} (${money(d.amountMinor, d.currency)} per unit, from ${d.validFrom})`,
+        'per_diem_rate.updated': () => `${who} changed ${list(d.fields)} of ${target}`,
+        'per_diem.created': () => `${who} recorded ${target}: ${d.units} unit(s), ${money(d.amountMinor, d.currency)}`,
+        'per_diem.updated': () => `${who} changed ${list(d.fields)} of ${target}`,
         'expense.created': () => `${who} created ${target}`,
         'expense.updated': () => `${who} changed ${list(d.fields)} of ${target}`,
         'expense.deleted': () => `${who} deleted ${target}`,
+        'receipt.attached': () => `${who} attached a receipt to ${target} (${Math.ceil(Number(d.size) / 1024)} KB)`,
+        'receipt.removed': () => `${who} removed a receipt from ${target}`,
       };
   const text = s[e.type]?.() ?? `${who}: ${e.type} ${target}`;
   return e.outcome === 'success' || e.type === 'auth.sign_in_failed' || e.type === 'access.denied' ? text : `${text} — ${word(OUTCOMES, e.outcome)}`;

@@ -60,6 +60,12 @@ export const ExpenseView = z.object({
   project: z.string().nullable(),
   attendees: z.array(z.string()),
   vatLines: z.array(VatLine),
+  /** kind 'mileage': the trip, priced with the barème of `scaleYear` (see api/features/mileage). */
+  mileage: z
+    .object({ vehicleId: z.string(), distanceKm: z.number(), roundTrip: z.boolean(), countedKm: z.number(), from: z.string(), to: z.string(), purpose: z.string(), scaleYear: z.number() })
+    .optional(),
+  /** kind 'per_diem': amountMinor = units × unitAmountMinor. */
+  perDiem: z.object({ rateId: z.string(), units: z.number(), unitAmountMinor: z.number() }).optional(),
   version: z.number(),
   createdAt: z.string(),
   updatedAt: z.string(),

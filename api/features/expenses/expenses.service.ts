@@ -2,6 +2,7 @@
 // convert them into the Client's currency. Edits while draft or returned; deletion while draft.
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
+import type { ExpenseKind } from '../../../storage/db/schema.ts';
 import type { TenantDb } from '../../../storage/db/tenant-db.ts';
 import type { Clock } from '../../clock.ts';
 import { AppError, type FieldError } from '../../http/errors.ts';
@@ -21,12 +22,33 @@ export function expenseView(r: ExpenseRow): ExpenseView {
     categoryId: r.category_id, paymentMethodId: r.payment_method_id, reimbursable: r.reimbursable,
     amountMinor: r.amount_minor, currency: r.currency, convertedMinor: r.converted_minor, clientCurrency: r.client_currency,
     rate: r.rate.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''), rateDate: r.rate_date, project: r.project, attendees: r.attendees, vatLines: r.vatLines,
+    ...(r.kind === 'mileage' ? { mileage: mileageView(r) } : {}),
+    ...(r.kind === 'per_diem' ? { perDiem: { rateId: r.per_diem_rate_id!, units: r.per_diem_units!, unitAmountMinor: r.amount_minor / r.per_diem_units! } } : {}),
     version: r.version, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
   };
 }
 
+function mileageView(r: ExpenseRow): NonNullable<ExpenseView['mileage']> {
+  const tenths = Math.round(Number(r.distance_km) * 10);
+  return {
+    vehicleId: r.vehicle_id!, distanceKm: tenths / 10, roundTrip: r.round_trip!, countedKm: (r.round_trip ? 2 * tenths : tenths) / 10,
+    from: r.trip_from!, to: r.trip_to!, purpose: r.trip_purpose!, scaleYear: r.mileage_scale_year!,
+  };
+}
+
+/** Where each kind of expense is edited: the generic PATCH takes receipts only. */
+export function editRouteOf(kind: ExpenseKind, id: string): string {
+  return { receipt: `PATCH /api/v1/expenses/${id}`, mileage: `PATCH /api/v1/expenses/mileage/${id}`, per_diem: `PATCH /api/v1/expenses/per-diem/${id}` }[kind];
+}
+
+/**
+ * Runs the deletion of a draft inside its transaction. A feature that derives amounts from other
+ * expenses (mileage: the later trips of the same vehicle and year) wraps `remove` to re-price them.
+ */
+export type ExpenseDeleteHook = (tx: TenantDb, actor: AuditActor, row: ExpenseRow, remove: () => Promise<void>) => Promise<void>;
+
 export class ExpensesService {
-  constructor(private readonly d: { clock: Clock; audit: AuditService; rates: RatesService }) {}
+  constructor(private readonly d: { clock: Clock; audit: AuditService; rates: RatesService; onDelete?: ExpenseDeleteHook }) {}
 
   async list(tdb: TenantDb, viewer: Viewer, f: ListExpensesQuery) {
     const after = f.cursor ? decodeCursor(f.cursor) : undefined;
@@ -60,6 +82,7 @@ export class ExpensesService {
   async update(tdb: TenantDb, viewer: Viewer, actor: AuditActor, id: string, patch: UpdateExpense): Promise<ExpenseView> {
     return tdb.transaction(async (tx) => {
       const before = await this.ownEditable(tx, viewer, id, EDITABLE, 'edited');
+      if (before.kind !== 'receipt') throw new AppError('conflict', `This is a ${before.kind.replace('_', '-')} expense: edit it with ${editRouteOf(before.kind, id)}`);
       if (patch.version !== before.version) throw new AppError('conflict', `The expense changed since you read it (version ${before.version}, you sent ${patch.version}): reload it`);
       const next = {
         date: patch.date ?? before.expense_date, merchant: patch.merchant ?? before.merchant, description: patch.description ?? before.description,
@@ -83,16 +106,22 @@ export class ExpensesService {
 
   async delete(tdb: TenantDb, viewer: Viewer, actor: AuditActor, id: string): Promise<void> {
     await tdb.transaction(async (tx) => {
-      await this.ownEditable(tx, viewer, id, ['draft'], 'deleted');
-      await tx.deleteFrom('expense').where('id', '=', id).execute();
+      const row = await this.ownEditable(tx, viewer, id, ['draft'], 'deleted');
+      const remove = async () => void (await tx.deleteFrom('expense').where('id', '=', id).execute());
+      await (this.d.onDelete ? this.d.onDelete(tx, actor, row, remove) : remove());
       await this.d.audit.record(tx.raw, actor, { type: 'expense.deleted', tenantId: tx.tenantId, target: { type: 'expense', id }, data: {} });
     });
   }
 
+  /** For features that change what hangs on an expense (receipts): the owner, while draft or returned. */
+  assertEditable(tdb: TenantDb, viewer: Viewer, id: string, verb: string, notFound = 'No such expense'): Promise<ExpenseRow> {
+    return this.ownEditable(tdb, viewer, id, EDITABLE, verb, notFound);
+  }
+
   /** 404 if the caller cannot see it, 403 if it is someone else's, 409 naming the state if it is past editing. */
-  private async ownEditable(tx: TenantDb, viewer: Viewer, id: string, states: readonly string[], verb: string): Promise<ExpenseRow> {
+  private async ownEditable(tx: TenantDb, viewer: Viewer, id: string, states: readonly string[], verb: string, notFound = 'No such expense'): Promise<ExpenseRow> {
     const r = await repo.byId(tx, id, viewer);
-    if (!r) throw new AppError('not-found', 'No such expense');
+    if (!r) throw new AppError('not-found', notFound);
     if (r.user_id !== viewer.userId) throw new AppError('forbidden', 'Only the employee who owns an expense changes it');
     if (!states.includes(r.status)) throw new AppError('conflict', `The expense is ${r.status}: it can be ${verb} only while ${states.join(' or ')}`);
     return r;

@@ -1,0 +1,190 @@
+// Receipts (R-CAP-2): originals kept byte for byte under <client>/<sha256>, once per Client,
+// reference-counted by the database (a trigger on `receipt`), verified before a row points at
+// them. Order of operations, so that a row never points at a missing object:
+//   1. check the spooled file (type from its bytes, size, pixels, completeness);
+//   2. put the object (the store verifies it by reading it back) — outside any transaction;
+//   3. in one transaction, under a lock per (Client, hash): make sure the blob row exists, check
+//      the object is still there (the cleanup may have removed a released one meanwhile: then
+//      retry from 2), insert the receipt rows and the audit event.
+// A crash between 2 and 3 leaves an object without a row: the cleanup removes such objects once
+// they are an hour old, and released blobs (no receipt left) likewise.
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { advisoryXactLock } from '../../../storage/db/locks.ts';
+import type { DB, ReceiptMediaType } from '../../../storage/db/schema.ts';
+import { TenantDb } from '../../../storage/db/tenant-db.ts';
+import { receiptKey, receiptKeyPattern } from '../../../storage/objects/keys.ts';
+import type { ObjectStore } from '../../../storage/objects/object-store.ts';
+import type { Clock } from '../../clock.ts';
+import { AppError } from '../../http/errors.ts';
+import type { SpooledFile } from '../../http/uploads.ts';
+import type { AuditActor, AuditService } from '../audit/audit.service.ts';
+import type { Viewer } from '../expenses/expenses.repository.ts';
+import type { ExpensesService } from '../expenses/expenses.service.ts';
+import { checkReceiptFile, declaredTypeConflict, type FileVerdict } from './file-check.ts';
+import type { ReceiptView } from './receipts.schemas.ts';
+
+export interface ReceiptLimits {
+  maxBytes: number;
+  maxFiles: number;
+  maxPixels: number;
+}
+
+/** Objects without a row, and released blobs, are kept this long before the cleanup removes them. */
+export const ORPHAN_GRACE_MS = 60 * 60_000;
+const lockName = (tenantId: string, sha256: string) => `receipt-object:${tenantId}:${sha256}`;
+class ObjectVanished extends Error {}
+
+type ReceiptRow = { id: string; expense_id: string; original_name: string; sha256: string; uploaded_by: string; created_at: Date; size: number; media_type: ReceiptMediaType };
+const view = (r: ReceiptRow): ReceiptView => ({
+  id: r.id, expenseId: r.expense_id, name: r.original_name, mediaType: r.media_type, size: r.size, sha256: r.sha256, uploadedBy: r.uploaded_by, createdAt: r.created_at.toISOString(),
+});
+
+export class ReceiptsService {
+  constructor(private readonly d: { db: Kysely<DB>; objects: ObjectStore; clock: Clock; audit: AuditService; expenses: ExpensesService; log: Logger; limits: ReceiptLimits }) {}
+
+  get limits(): ReceiptLimits {
+    return this.d.limits;
+  }
+
+  /** Refuses before the body is read: only the owner adds receipts, while the expense is editable. */
+  assertCanAttach(tdb: TenantDb, viewer: Viewer, expenseId: string): Promise<unknown> {
+    return this.d.expenses.assertEditable(tdb, viewer, expenseId, 'given receipts');
+  }
+
+  async attach(tdb: TenantDb, viewer: Viewer, actor: AuditActor, expenseId: string, files: SpooledFile[]): Promise<ReceiptView[]> {
+    // 1. Every file is checked before anything is stored: one bad file refuses the whole upload.
+    const checked = files.map((f) => ({ f, v: verdict(f, this.d.limits.maxPixels) }));
+    const bad = checked.filter((x) => !x.v.ok);
+    if (bad.length) {
+      const worst = bad.map((x) => x.v as Extract<FileVerdict, { ok: false }>);
+      const code = worst.some((v) => v.reason === 'unsupported-type') ? 'unsupported-file' : 'invalid-file';
+      throw new AppError(code, worst.length === 1 ? `${bad[0]!.f.originalName}: ${worst[0]!.message}` : `${worst.length} files refused; nothing was stored.`, {
+        errors: bad.map((x) => ({ path: `files.${files.indexOf(x.f)}`, message: `${x.f.originalName}: ${(x.v as { message: string }).message}` })),
+      });
+    }
+    const accepted = checked.map(({ f, v }) => ({ f, type: (v as Extract<FileVerdict, { ok: true }>).type }));
+    for (let attempt = 1; ; attempt++) {
+      // 2. Store what the Client does not hold yet (deduplicated by hash within the Client).
+      for (const { f, type } of accepted) {
+        const blob = await tdb.selectFrom('receipt_blob').select('ref_count').where('sha256', '=', f.sha256).executeTakeFirst();
+        if (blob && blob.ref_count > 0) continue;
+        await this.d.objects.put(receiptKey(tdb.tenantId, f.sha256), createReadStream(f.path), { overwrite: true, expectedSha256: f.sha256, contentType: type });
+      }
+      // 3. Rows, only over verified objects.
+      try {
+        return await tdb.transaction(async (tx) => {
+          await this.d.expenses.assertEditable(tx, viewer, expenseId, 'given receipts');
+          const ids: string[] = [];
+          for (const { f, type } of [...accepted].sort((a, b) => (a.f.sha256 < b.f.sha256 ? -1 : 1))) {
+            await advisoryXactLock(tx.raw as never, lockName(tx.tenantId, f.sha256));
+            await tx.insertInto('receipt_blob', { sha256: f.sha256, size: f.size, media_type: type }).onConflict((oc) => oc.columns(['tenant_id', 'sha256']).doNothing()).execute();
+            if (!(await this.d.objects.head(receiptKey(tx.tenantId, f.sha256)))) throw new ObjectVanished();
+          }
+          for (const { f } of accepted) {
+            const id = randomUUID();
+            ids.push(id);
+            await tx.insertInto('receipt', { id, expense_id: expenseId, sha256: f.sha256, original_name: cleanName(f.originalName), uploaded_by: viewer.userId }).execute();
+            await this.d.audit.record(tx.raw, actor, { type: 'receipt.attached', tenantId: tx.tenantId, target: { type: 'expense', id: expenseId }, data: { receiptId: id, sha256: f.sha256, size: f.size } });
+          }
+          return (await this.rows(tx).where('r.id', 'in', ids).execute()).map(view);
+        });
+      } catch (e) {
+        if (!(e instanceof ObjectVanished) || attempt >= 3) throw e;
+        this.d.log.info({ expenseId, attempt }, 'a released receipt object was cleaned up during the upload: storing it again');
+      }
+    }
+  }
+
+  private rows(tdb: TenantDb) {
+    return tdb.raw
+      .selectFrom('receipt as r')
+      .innerJoin('receipt_blob as b', (j) => j.onRef('b.tenant_id', '=', 'r.tenant_id').onRef('b.sha256', '=', 'r.sha256'))
+      .select(['r.id', 'r.expense_id', 'r.original_name', 'r.sha256', 'r.uploaded_by', 'r.created_at', 'b.size', 'b.media_type'])
+      .where('r.tenant_id', '=', tdb.tenantId)
+      .orderBy('r.created_at')
+      .orderBy('r.id');
+  }
+
+  async list(tdb: TenantDb, viewer: Viewer, expenseId: string): Promise<{ items: ReceiptView[] }> {
+    await this.d.expenses.get(tdb, viewer, expenseId); // 404 unless visible
+    return { items: (await this.rows(tdb).where('r.expense_id', '=', expenseId).execute()).map(view) };
+  }
+
+  /** The original bytes, for whoever may see the expense. */
+  async open(tdb: TenantDb, viewer: Viewer, receiptId: string): Promise<{ receipt: ReceiptView; body: () => Promise<Readable> }> {
+    const r = await this.rows(tdb).where('r.id', '=', receiptId).executeTakeFirst();
+    if (!r) throw new AppError('not-found', 'No such receipt');
+    await this.d.expenses.get(tdb, viewer, r.expense_id).catch(() => {
+      throw new AppError('not-found', 'No such receipt');
+    });
+    return { receipt: view(r), body: () => this.d.objects.get(receiptKey(tdb.tenantId, r.sha256)) };
+  }
+
+  async remove(tdb: TenantDb, viewer: Viewer, actor: AuditActor, receiptId: string): Promise<void> {
+    await tdb.transaction(async (tx) => {
+      const r = await tx.selectFrom('receipt').select(['id', 'expense_id', 'sha256']).where('id', '=', receiptId).executeTakeFirst();
+      if (!r) throw new AppError('not-found', 'No such receipt');
+      await this.d.expenses.assertEditable(tx, viewer, r.expense_id, 'changed', 'No such receipt');
+      await advisoryXactLock(tx.raw as never, lockName(tx.tenantId, r.sha256));
+      await tx.deleteFrom('receipt').where('id', '=', r.id).execute(); // the trigger releases the blob
+      await this.d.audit.record(tx.raw, actor, { type: 'receipt.removed', tenantId: tx.tenantId, target: { type: 'expense', id: r.expense_id }, data: { receiptId: r.id, sha256: r.sha256 } });
+    });
+  }
+
+  /**
+   * Removes, once they are an hour old, released blobs (no receipt left) with their objects, and
+   * objects that no blob row knows (a crash between storing and recording).
+   */
+  async cleanup(): Promise<{ released: number; orphans: number }> {
+    const cutoff = new Date(this.d.clock.now().getTime() - ORPHAN_GRACE_MS);
+    const db = this.d.db;
+    let released = 0;
+    let orphans = 0;
+    const stale = await db.selectFrom('receipt_blob').select(['tenant_id', 'sha256']).where('ref_count', '=', 0).where('released_at', '<', cutoff).execute();
+    for (const b of stale) {
+      await db.transaction().execute(async (trx) => {
+        await advisoryXactLock(trx, lockName(b.tenant_id, b.sha256));
+        const gone = await trx.deleteFrom('receipt_blob').where('tenant_id', '=', b.tenant_id).where('sha256', '=', b.sha256).where('ref_count', '=', 0).where('released_at', '<', cutoff).returning('sha256').execute();
+        if (gone.length) {
+          await this.d.objects.delete(receiptKey(b.tenant_id, b.sha256));
+          released++;
+        }
+      });
+    }
+    for (const t of await db.selectFrom('tenant').select('id').execute()) {
+      const pattern = receiptKeyPattern(t.id);
+      for await (const o of this.d.objects.list(`${t.id}/`)) {
+        const sha = pattern.exec(o.key)?.[1];
+        if (!sha || o.lastModified >= cutoff) continue;
+        await db.transaction().execute(async (trx) => {
+          await advisoryXactLock(trx, lockName(t.id, sha));
+          const known = await trx.selectFrom('receipt_blob').select('sha256').where('tenant_id', '=', t.id).where('sha256', '=', sha).executeTakeFirst();
+          if (!known) {
+            await this.d.objects.delete(o.key);
+            orphans++;
+          }
+        });
+      }
+    }
+    if (released || orphans) this.d.log.info({ released, orphans }, 'receipt objects cleaned up');
+    return { released, orphans };
+  }
+}
+
+function verdict(f: SpooledFile, maxPixels: number): FileVerdict {
+  const v = checkReceiptFile(f.head, f.tail, f.size, maxPixels);
+  if (!v.ok) return v;
+  const conflict = declaredTypeConflict(f.declaredType, v.type);
+  return conflict ? { ok: false, reason: 'unsupported-type', message: conflict } : v;
+}
+
+/** A file name fit to show and to put in Content-Disposition: no path, no control characters. */
+function cleanName(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? '';
+  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255);
+  return clean || 'receipt';
+}
