@@ -72,9 +72,24 @@ describe('expenses', () => {
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     expect(r.body).toMatchObject({ status: 'draft', kind: 'receipt', userId: emp.id, amountMinor: 4250, currency: 'EUR', convertedMinor: 4250, clientCurrency: 'EUR', rate: '1', rateDate: d(4), reimbursable: true, version: 1, attendees: ['Client X'] });
     expect(r.body.vatLines).toEqual([{ rateBp: 1000, baseMinor: 3864, vatMinor: 386 }]);
-    const card = await asEmp.post('/api/v1/expenses', lunch({ paymentMethodId: pay.company_card }));
+    const card = await asEmp.post('/api/v1/expenses', lunch({ paymentMethodId: pay.company_card, amountMinor: 4251 }));
     expect(card.body.reimbursable).toBe(false);
     expect((await asEmp.get(`/api/v1/expenses/${r.body.id}`)).body).toEqual(r.body);
+  });
+
+  it('flags (never blocks) the same user, merchant, date and amount, naming the other expense; rejected ones do not count', async () => {
+    const u = await signIn(await createUser(ctx, t.tenantId, ['employee']));
+    const first = (await u.post('/api/v1/expenses', lunch({ merchant: 'Taxi Bleu', amountMinor: 3100 }))).body;
+    expect(first.duplicates).toEqual([]);
+    const again = await u.post('/api/v1/expenses', lunch({ merchant: 'TAXI BLEU', amountMinor: 3100 }));
+    expect(again.status).toBe(201);
+    expect(again.body.duplicates).toEqual([{ expenseId: first.id, reason: 'same_details' }]);
+    expect((await u.get(`/api/v1/expenses/${first.id}`)).body.duplicates).toEqual([{ expenseId: again.body.id, reason: 'same_details' }]);
+    expect((await u.post('/api/v1/expenses', lunch({ merchant: 'Taxi Bleu', amountMinor: 3101 }))).body.duplicates).toEqual([]);
+    await ctx.c.db.kysely.updateTable('expense').set({ status: 'rejected' }).where('id', '=', first.id).execute();
+    expect((await u.get(`/api/v1/expenses/${again.body.id}`)).body.duplicates).toEqual([]);
+    // another employee's identical lunch is not theirs to duplicate
+    expect((await asEmp.post('/api/v1/expenses', lunch({ merchant: 'Taxi Bleu', amountMinor: 3100 }))).body.duplicates).toEqual([]);
   });
 
   it('refuses bad values with the field named, and writes nothing', async () => {

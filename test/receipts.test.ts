@@ -115,6 +115,20 @@ describe.each(['local', 's3'] as const)('receipts on the %s object store', (stor
     expect(await objects()).toContain(key);
   });
 
+  it('flags two expenses carrying the same receipt file, naming each other (any user of the Client)', async () => {
+    const image = png(33, 21);
+    const mine = await newExpense();
+    await upload(mine, [{ data: image, name: 'taxi.png' }]);
+    const other = new Client(ctx);
+    await other.login((await createUser(ctx, t.tenantId, ['employee'])).email, PASSWORD);
+    const theirs = await newExpense(other);
+    expect((await upload(theirs, [{ data: image, name: 'same-taxi.png' }], other)).status).toBe(201);
+    expect((await other.get(`/api/v1/expenses/${theirs}`)).body.duplicates).toEqual([{ expenseId: mine, reason: 'same_file' }]);
+    // (this employee's test expenses all share merchant, date and amount: those are same_details)
+    const sameFile = (await asEmp.get(`/api/v1/expenses/${mine}`)).body.duplicates.filter((d: { reason: string }) => d.reason === 'same_file');
+    expect(sameFile).toEqual([{ expenseId: theirs, reason: 'same_file' }]);
+  });
+
   it('removes an object no row points at (a crash between storing and recording), but only once it is an hour old', async () => {
     clock.advance(Date.now() - clock.now().getTime()); // back to the real time: the object's mtime
     const stray = png(5, 7);

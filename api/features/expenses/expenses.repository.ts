@@ -4,7 +4,11 @@ import type { DB, Role, Row } from '../../../storage/db/schema.ts';
 import type { TenantDb } from '../../../storage/db/tenant-db.ts';
 import type { ListExpensesQuery, VatLine } from './expenses.schemas.ts';
 
-export type ExpenseRow = Row<'expense'> & { vatLines: VatLine[] };
+export interface Duplicate {
+  expenseId: string;
+  reason: 'same_file' | 'same_details';
+}
+export type ExpenseRow = Row<'expense'> & { vatLines: VatLine[]; duplicates: Duplicate[] };
 export interface Viewer {
   userId: string;
   roles: Role[];
@@ -42,10 +46,53 @@ export function decodeCursor(c: string): { date: string; id: string } | undefine
   return date && id && /^\d{4}-\d\d-\d\d$/.test(date) && /^[0-9a-f-]{36}$/.test(id) ? { date, id } : undefined;
 }
 
-async function withVat(tdb: TenantDb, rows: Row<'expense'>[]): Promise<ExpenseRow[]> {
+/**
+ * R-CAP-5: the other expenses of the Client this one may duplicate — a receipt with the same bytes
+ * (any user), or the same user, merchant, date and amount. Flagged, never blocked; rejected ones
+ * do not count.
+ */
+async function duplicatesOf(tdb: TenantDb, ids: string[]): Promise<Map<string, Duplicate[]>> {
+  const out = new Map<string, Duplicate[]>();
+  if (ids.length === 0) return out;
+  const sameFile = await tdb.raw
+    .selectFrom('receipt as r1')
+    .innerJoin('receipt as r2', (j) => j.onRef('r2.tenant_id', '=', 'r1.tenant_id').onRef('r2.sha256', '=', 'r1.sha256').onRef('r2.expense_id', '!=', 'r1.expense_id'))
+    .innerJoin('expense as o', 'o.id', 'r2.expense_id')
+    .select(['r1.expense_id as id', 'r2.expense_id as other'])
+    .where('r1.tenant_id', '=', tdb.tenantId)
+    .where('r1.expense_id', 'in', ids)
+    .where('o.status', '!=', 'rejected')
+    .distinct()
+    .execute();
+  const sameDetails = await tdb.raw
+    .selectFrom('expense as e1')
+    .innerJoin('expense as e2', (j) =>
+      j.onRef('e2.tenant_id', '=', 'e1.tenant_id').onRef('e2.user_id', '=', 'e1.user_id').onRef('e2.expense_date', '=', 'e1.expense_date')
+        .onRef('e2.amount_minor', '=', 'e1.amount_minor').onRef('e2.currency', '=', 'e1.currency').onRef('e2.id', '!=', 'e1.id')
+        .on(sql<boolean>`lower(e2.merchant) = lower(e1.merchant)`))
+    .select(['e1.id as id', 'e2.id as other'])
+    .where('e1.tenant_id', '=', tdb.tenantId)
+    .where('e1.id', 'in', ids)
+    .where('e1.kind', '=', 'receipt')
+    .where('e2.kind', '=', 'receipt')
+    .where('e2.status', '!=', 'rejected')
+    .execute();
+  for (const [rows, reason] of [[sameFile, 'same_file'], [sameDetails, 'same_details']] as const)
+    for (const r of rows) out.set(r.id, [...(out.get(r.id) ?? []), { expenseId: r.other, reason }]);
+  return out;
+}
+
+/** VAT lines and possible duplicates for a page of expenses, in two queries each. */
+async function enrich(tdb: TenantDb, rows: Row<'expense'>[]): Promise<ExpenseRow[]> {
   if (rows.length === 0) return [];
-  const lines = await tdb.selectFrom('expense_vat_line').selectAll().where('expense_id', 'in', rows.map((r) => r.id)).orderBy('position').execute();
-  return rows.map((r) => ({ ...r, vatLines: lines.filter((l) => l.expense_id === r.id).map((l) => ({ rateBp: l.rate_bp, baseMinor: l.base_minor, vatMinor: l.vat_minor })) }));
+  const ids = rows.map((r) => r.id);
+  const lines = await tdb.selectFrom('expense_vat_line').selectAll().where('expense_id', 'in', ids).orderBy('position').execute();
+  const dups = await duplicatesOf(tdb, ids);
+  return rows.map((r) => ({
+    ...r,
+    vatLines: lines.filter((l) => l.expense_id === r.id).map((l) => ({ rateBp: l.rate_bp, baseMinor: l.base_minor, vatMinor: l.vat_minor })),
+    duplicates: (dups.get(r.id) ?? []).sort((a, b) => (a.expenseId < b.expenseId ? -1 : 1)),
+  }));
 }
 
 export const expensesRepository = {
@@ -53,7 +100,7 @@ export const expensesRepository = {
     let q = tdb.selectFrom('expense').selectAll().where('id', '=', id);
     if (viewer) q = q.where(visibleTo(viewer));
     const row = await q.executeTakeFirst();
-    return row ? (await withVat(tdb, [row]))[0] : undefined;
+    return row ? (await enrich(tdb, [row]))[0] : undefined;
   },
 
   async list(tdb: TenantDb, viewer: Viewer, f: ListExpensesQuery, after?: { date: string; id: string }): Promise<ExpenseRow[]> {
@@ -68,7 +115,7 @@ export const expensesRepository = {
     if (f.q) q = q.where(sql<boolean>`search @@ websearch_to_tsquery('french', ${f.q})`);
     if (after) q = q.where(sql<boolean>`(expense_date, id) < (${after.date}::date, ${after.id}::uuid)`);
     const rows = await q.orderBy('expense_date', 'desc').orderBy('id', 'desc').limit(f.limit + 1).execute();
-    return withVat(tdb, rows);
+    return enrich(tdb, rows);
   },
 
   async replaceVatLines(tdb: TenantDb, expenseId: string, lines: VatLine[]) {

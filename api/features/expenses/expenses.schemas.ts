@@ -60,6 +60,8 @@ export const ExpenseView = z.object({
   project: z.string().nullable(),
   attendees: z.array(z.string()),
   vatLines: z.array(VatLine),
+  /** Other expenses this one may duplicate (R-CAP-5): flagged for the approver, never blocked. */
+  duplicates: z.array(z.object({ expenseId: z.string(), reason: z.enum(['same_file', 'same_details']) })),
   /** kind 'mileage': the trip, priced with the barème of `scaleYear` (see api/features/mileage). */
   mileage: z
     .object({ vehicleId: z.string(), distanceKm: z.number(), roundTrip: z.boolean(), countedKm: z.number(), from: z.string(), to: z.string(), purpose: z.string(), scaleYear: z.number() })

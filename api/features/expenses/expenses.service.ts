@@ -21,7 +21,7 @@ export function expenseView(r: ExpenseRow): ExpenseView {
     id: r.id, userId: r.user_id, status: r.status, kind: r.kind, date: r.expense_date, merchant: r.merchant, description: r.description,
     categoryId: r.category_id, paymentMethodId: r.payment_method_id, reimbursable: r.reimbursable,
     amountMinor: r.amount_minor, currency: r.currency, convertedMinor: r.converted_minor, clientCurrency: r.client_currency,
-    rate: r.rate.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''), rateDate: r.rate_date, project: r.project, attendees: r.attendees, vatLines: r.vatLines,
+    rate: r.rate.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''), rateDate: r.rate_date, project: r.project, attendees: r.attendees, vatLines: r.vatLines, duplicates: r.duplicates,
     ...(r.kind === 'mileage' ? { mileage: mileageView(r) } : {}),
     ...(r.kind === 'per_diem' ? { perDiem: { rateId: r.per_diem_rate_id!, units: r.per_diem_units!, unitAmountMinor: r.amount_minor / r.per_diem_units! } } : {}),
     version: r.version, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
