@@ -1,7 +1,7 @@
 // Expenses (R-CAP-1), categories and payment methods, exchange rates (manual and ECB file).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
-import { Client, createTestContext, type TestContext } from './support/context.ts';
+import { Client, createTestContext, signedIn, type TestContext } from './support/context.ts';
 import { createTenantWithAdmin, createUser, PASSWORD, type TestUser } from './support/factories.ts';
 
 // Dates relative to today (Paris): a fixed past clock would make the session cookies expire in
@@ -17,11 +17,7 @@ let asEmp: Client;
 let cat: Record<string, string>;
 let pay: Record<string, string>;
 
-const signIn = async (u: { email: string }) => {
-  const c = new Client(ctx);
-  expect((await c.login(u.email, PASSWORD)).status).toBe(200);
-  return c;
-};
+const signIn = (u: { email: string }) => signedIn(ctx, u);
 
 beforeAll(async () => {
   ctx = await createTestContext();

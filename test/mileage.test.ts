@@ -7,7 +7,7 @@ import { describeEvent } from '../api/features/audit/audit.events.ts';
 import { SYSTEM_ACTOR } from '../api/features/audit/audit.service.ts';
 import { TenantDb } from '../storage/db/tenant-db.ts';
 import { onPostgres } from './support/db.ts';
-import { Client, createTestContext, type TestContext } from './support/context.ts';
+import { Client, createTestContext, signedIn, type TestContext } from './support/context.ts';
 import { createTenantWithAdmin, createUser, PASSWORD, type TestUser } from './support/factories.ts';
 
 let ctx: TestContext;
@@ -17,11 +17,7 @@ let emp: TestUser;
 let asEmp: Client;
 let cat: Record<string, string>;
 
-const signIn = async (u: { email: string }) => {
-  const c = new Client(ctx);
-  expect((await c.login(u.email, PASSWORD)).status).toBe(200);
-  return c;
-};
+const signIn = (u: { email: string }) => signedIn(ctx, u);
 const vehicle = async (c: Client, body: Record<string, unknown> = {}) => {
   const r = await c.post('/api/v1/vehicles', { name: 'Peugeot 308', kind: 'car', fiscalHp: 5, ...body });
   expect(r.status, JSON.stringify(r.body)).toBe(201);

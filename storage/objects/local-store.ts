@@ -14,6 +14,7 @@ import { assertSafeKey, assertSafePrefix } from './keys.ts';
 import {
   assertRange,
   ContentHashMismatchError,
+  destroyingBodyOnFailure,
   digestStream,
   normaliseSha256,
   ObjectCorruptError,
@@ -130,14 +131,7 @@ export function createLocalStore(root: string): ObjectStore {
 
   return {
     kind: 'local',
-    async put(key, body, opts = {}) {
-      try {
-        return await put(key, body, opts);
-      } catch (e) {
-        body.destroy();
-        throw e;
-      }
-    },
+    put: destroyingBodyOnFailure(put),
     async get(key, range) {
       const p = pathOf(key);
       assertRange(range);

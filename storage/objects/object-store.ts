@@ -103,3 +103,15 @@ export function assertRange(range: ByteRange | undefined): void {
   if (!Number.isSafeInteger(start) || start < 0 || (end !== undefined && (!Number.isSafeInteger(end) || end < start)))
     throw new RangeError(`invalid byte range ${JSON.stringify(range)}`);
 }
+
+/** A put that destroys its input stream when it fails, as the interface promises. */
+export function destroyingBodyOnFailure(put: ObjectStore['put']): ObjectStore['put'] {
+  return async (key, body, opts = {}) => {
+    try {
+      return await put(key, body, opts);
+    } catch (e) {
+      body.destroy();
+      throw e;
+    }
+  };
+}

@@ -31,6 +31,7 @@ import { assertSafeKey, assertSafePrefix } from './keys.ts';
 import {
   assertRange,
   ContentHashMismatchError,
+  destroyingBodyOnFailure,
   digestStream,
   normaliseSha256,
   ObjectCorruptError,
@@ -100,7 +101,7 @@ export function createS3Store(o: S3StoreOptions): ObjectStore {
     if (current !== undefined && (etag === undefined || current === etag)) await client.send(new DeleteObjectCommand({ Bucket, Key }));
   }
 
-  async function put(key: string, body: Readable, opts: PutOptions): Promise<StoredObject> {
+  async function put(key: string, body: Readable, opts: PutOptions = {}): Promise<StoredObject> {
     const Key = full(key);
     const expected = normaliseSha256(opts.expectedSha256);
     // No silent overwrite, two guards:
@@ -187,14 +188,7 @@ export function createS3Store(o: S3StoreOptions): ObjectStore {
 
   return {
     kind: 's3',
-    async put(key, body, opts = {}) {
-      try {
-        return await put(key, body, opts);
-      } catch (e) {
-        body.destroy();
-        throw e;
-      }
-    },
+    put: destroyingBodyOnFailure(put),
     async get(key, range) {
       const Key = full(key);
       assertRange(range);

@@ -9,6 +9,7 @@ import { createApp } from '../../api/app.ts';
 import { createContainer, type Container } from '../../api/container.ts';
 import { generateSigningKey } from '../../api/infra/signing-key.ts';
 import { freshDb } from './db.ts';
+import { PASSWORD } from './factories.ts';
 
 export interface TestContext {
   c: Container;
@@ -53,4 +54,12 @@ export class Client {
     if (r.status === 200) this.csrf = r.body.csrfToken;
     return r;
   }
+}
+
+/** A signed-in Client for a user with a password (fails the test if sign-in does not succeed). */
+export async function signedIn(ctx: TestContext, user: { email: string; password?: string }, password = user.password ?? PASSWORD): Promise<Client> {
+  const c = new Client(ctx);
+  const r = await c.login(user.email, password);
+  if (r.status !== 200) throw new Error(`sign-in of ${user.email} failed: ${r.status} ${JSON.stringify(r.body)}`);
+  return c;
 }
