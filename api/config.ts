@@ -1,5 +1,6 @@
 // The only reader of process.env. Every value is validated once at start; all problems are
 // reported together so an operator fixes the configuration in one go.
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -39,6 +40,7 @@ const EnvSchema = z
     TRUST_PROXY: bool.default(false),
     BODY_LIMIT_KB: z.coerce.number().int().min(1).max(10_240).default(256),
     RUN_WORKER: bool.optional(),
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
     S3_ENDPOINT: url(['http:', 'https:']).optional(),
     S3_REGION: z.string().regex(/^[a-z0-9-]{2,32}$/, 'a region name such as us-east-1, eu-west-3, fr-par').default('us-east-1'),
     S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (3 to 63 lower-case letters, digits, dots, hyphens)').optional(),
@@ -75,6 +77,8 @@ export interface Config {
   bodyLimitKb: number;
   /** Run the job worker inside the API process (always on the embedded database). */
   runWorker: boolean;
+  /** Jobs a worker process runs at once (default: the number of cores). */
+  worker: { concurrency: number };
   /** Upload limits for receipts (R-SEC-5). */
   receipts: { maxBytes: number; maxFiles: number; maxPixels: number };
   /** Object storage on S3; unset = the local directory $DATA_DIR/objects. */
@@ -116,6 +120,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     trustProxy: e.TRUST_PROXY,
     bodyLimitKb: e.BODY_LIMIT_KB,
     runWorker: !e.DATABASE_URL || (e.RUN_WORKER ?? false),
+    worker: { concurrency: e.WORKER_CONCURRENCY ?? availableParallelism() },
     receipts: { maxBytes: Math.round(e.RECEIPT_MAX_MB * 1_048_576), maxFiles: e.RECEIPT_MAX_FILES, maxPixels: e.RECEIPT_MAX_MEGAPIXELS * 1_000_000 },
     s3: e.S3_BUCKET && e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
       ? {

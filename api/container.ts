@@ -4,6 +4,8 @@ import { createDb, type Database } from '../storage/db/db.ts';
 import { createLocalStore } from '../storage/objects/local-store.ts';
 import type { ObjectStore } from '../storage/objects/object-store.ts';
 import { createS3Store } from '../storage/objects/s3-store.ts';
+import { JOBS, type Jobs } from '../storage/queue/contract.ts';
+import { JobQueue } from '../storage/queue/queue.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { ApiTokensService } from './features/api-tokens/api-tokens.service.ts';
@@ -28,6 +30,8 @@ export interface Container {
   log: Logger;
   db: Database;
   objects: ObjectStore;
+  /** The job queue: services enqueue inside their transactions; worker processes claim. */
+  queue: JobQueue<Jobs>;
   clock: Clock;
   mailer: Mailer;
   signingKey: SigningKey;
@@ -64,6 +68,7 @@ export async function createContainer(config: Config, o: ContainerOverrides = {}
   const signingKey = o.signingKey ?? loadOrCreateSigningKey(config.audit.signingKeyFile, !config.database.url || config.env !== 'production');
   const objects = o.objects ?? (config.s3 ? createS3Store(config.s3) : createLocalStore(`${config.dataDir}/objects`));
   const k = db.kysely;
+  const queue = new JobQueue(JOBS, clock);
   const mailer = createMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, db: k, log });
   const audit = new AuditService(k, clock, signingKey);
   const loginLimiter = createRateLimiter(k, clock, config.login.windowMinutes);
@@ -74,7 +79,7 @@ export async function createContainer(config: Config, o: ContainerOverrides = {}
   const mileage = new MileageService({ clock, audit });
   const expenses = new ExpensesService({ clock, audit, rates, onDelete: mileage.aroundDelete });
   return {
-    config, log, db, objects, clock, mailer, signingKey, audit, auth, oidc,
+    config, log, db, objects, queue, clock, mailer, signingKey, audit, auth, oidc,
     users: new UsersService({ clock, audit, auth, mailer }),
     apiTokens: new ApiTokensService({ clock, audit }),
     tenants: new TenantsService({ db: k, audit, auth, mailer, categories }),
@@ -83,7 +88,7 @@ export async function createContainer(config: Config, o: ContainerOverrides = {}
     expenses,
     mileage,
     perDiem: new PerDiemService({ clock, audit }),
-    receipts: new ReceiptsService({ db: k, objects, clock, audit, expenses, log, limits: config.receipts }),
+    receipts: new ReceiptsService({ db: k, objects, queue, clock, audit, expenses, log, limits: config.receipts }),
     close: () => db.close(),
   };
 }

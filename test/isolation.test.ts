@@ -8,6 +8,7 @@ import { SYSTEM_ACTOR } from '../api/features/audit/audit.service.ts';
 import { TenantDb } from '../storage/db/tenant-db.ts';
 import { Client, createTestContext, type TestContext } from './support/context.ts';
 import { createTenantWithAdmin, createUser, PASSWORD } from './support/factories.ts';
+import { receiptRender } from '../worker/jobs/receipt-render.ts';
 import { png } from './support/images.ts';
 
 let ctx: TestContext;
@@ -76,6 +77,12 @@ const fixtures: Record<string, () => Promise<Call>> = {
   'post /expenses/:id/receipts': async () => ({ params: { id: await aExpense() }, files: [{ name: 'r.png', data: png(++pngSide, 5) }] }),
   'get /expenses/:id/receipts': async () => ({ params: { id: await aExpense() } }),
   'get /receipts/:id/file': async () => ({ params: { id: await aReceipt() } }),
+  'get /receipts/:id/renditions/:name': async () => {
+    const id = await aReceipt();
+    const { sha256 } = await ctx.c.db.kysely.selectFrom('receipt').select('sha256').where('id', '=', id).executeTakeFirstOrThrow();
+    expect(await receiptRender(ctx.c, { tenantId: A.tenantId, sha256 })).toBe('rendered'); // what the worker does
+    return { params: { id, name: 'normalized' } };
+  },
   'delete /receipts/:id': async () => ({ params: { id: await aReceipt() } }),
   'patch /expenses/:id': async () => ({ params: { id: await aExpense() }, body: { version: 1, merchant: 'Renamed by B?' } }),
   'get /vehicles/:id': async () => ({ params: { id: await aVehicle() } }),

@@ -1,13 +1,33 @@
-// A worker process: runs the schedule (and, from the OCR issue on, claims queued jobs).
-// Any number of them may run against one PostgreSQL.
+// A worker process: claims queued jobs (worker/job-runner.ts) and runs the schedule. Any number
+// of them may run against one PostgreSQL; `npm start` (embedded database) runs one inside the
+// API process.
 import { loadConfig, ConfigError } from '../api/config.ts';
 import { createContainer, type Container } from '../api/container.ts';
+import { checkHandlers, type HandlerEntry } from './handlers.ts';
+import { startJobRunner } from './job-runner.ts';
 import { startSchedules } from './schedules.ts';
 
-export function startWorker(c: Container): () => Promise<void> {
-  const stop = startSchedules(c);
-  c.log.info('worker started (schedules: audit checkpoint, mail delivery)');
-  return async () => stop();
+export interface WorkerOptions {
+  /** Handlers to check and run instead of worker/handlers.ts's (tests). */
+  handlers?: readonly HandlerEntry[];
+  concurrency?: number;
+  pollMs?: number;
+  stopGraceMs?: number;
+  /** Run the cron table too (default true). */
+  schedules?: boolean;
+}
+
+/** Starts claiming jobs and the schedule; throws (starting nothing) if a job lacks a handler or has two. */
+export function startWorker(c: Container, o: WorkerOptions = {}): () => Promise<void> {
+  const handlers = checkHandlers(c, o.handlers);
+  const stopSchedules = o.schedules === false ? () => {} : startSchedules(c);
+  const concurrency = o.concurrency ?? c.config.worker.concurrency;
+  const runner = startJobRunner({ db: c.db.kysely, queue: c.queue, handlers, concurrency, log: c.log, pollMs: o.pollMs, stopGraceMs: o.stopGraceMs });
+  c.log.info({ jobs: [...handlers.keys()], concurrency, worker: runner.workerId }, 'worker started (jobs, and schedules: audit checkpoint, mail delivery, receipts cleanup, jobs pruning)');
+  return async () => {
+    stopSchedules();
+    await runner.stop();
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -17,15 +37,19 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       console.error('npm run worker needs DATABASE_URL: the embedded database is single-process, and `npm start` already runs the worker in the API process.');
       process.exit(2);
     }
-    const c = await createContainer(config);
+    const c: Container = await createContainer(config);
     const stop = startWorker(c);
-    const shutdown = async () => {
+    let closing = false;
+    const shutdown = async (signal: string) => {
+      if (closing) return;
+      closing = true;
+      c.log.info({ signal }, 'worker stopping: finishing or releasing running jobs');
       await stop();
       await c.close();
       process.exit(0);
     };
-    process.once('SIGTERM', shutdown);
-    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', () => void shutdown('SIGTERM'));
+    process.once('SIGINT', () => void shutdown('SIGINT'));
   } catch (e) {
     console.error(e instanceof ConfigError ? e.message : e);
     process.exit(1);

@@ -3,6 +3,7 @@
 import cron from 'node-cron';
 import type { Container } from '../api/container.ts';
 import { auditCheckpoint } from './jobs/audit-checkpoint.ts';
+import { jobsPrune } from './jobs/jobs-prune.ts';
 import { mailDelivery } from './jobs/mail-delivery.ts';
 import { receiptsCleanup } from './jobs/receipts-cleanup.ts';
 
@@ -19,6 +20,8 @@ export function schedules(c: Container): Schedule[] {
     { name: 'mail-delivery', cron: '* * * * *', run: mailDelivery },
     // Receipt objects no row points at (released, or left by a crash): removed once an hour old.
     { name: 'receipts-cleanup', cron: '17 * * * *', run: receiptsCleanup },
+    // Finished jobs out of the queue table (dead ones are kept 90 days with their error).
+    { name: 'jobs-prune', cron: '41 3 * * *', run: jobsPrune },
   ];
 }
 

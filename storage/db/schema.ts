@@ -290,6 +290,43 @@ export interface ReceiptTable {
   created_at: Timestamp;
 }
 
+export const RENDITION_MEDIA_TYPE = 'image/jpeg';
+export interface ReceiptRenditionTable {
+  tenant_id: string;
+  original_sha256: string;
+  /** normalized, thumbnail, page-1…page-N */
+  name: string;
+  sha256: string;
+  size: number;
+  width: number;
+  height: number;
+  media_type: typeof RENDITION_MEDIA_TYPE;
+  created_at: Timestamp;
+}
+
+export const JOB_STATES = ['queued', 'running', 'done', 'dead'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+/** The job queue (storage/queue/queue.ts); not tenant-owned: a payload names its Client. */
+export interface JobTable {
+  id: Generated<number>;
+  name: string;
+  payload: Json<Record<string, unknown>>;
+  state: Default<JobState>;
+  priority: Default<number>;
+  run_at: Timestamp;
+  attempts: Default<number>;
+  max_attempts: Default<number>;
+  lease_until: Date | null;
+  lease_token: string | null;
+  locked_by: string | null;
+  last_error: string | null;
+  singleton_key: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
 export interface DB {
   tenant: TenantTable;
   team: TeamTable;
@@ -316,6 +353,8 @@ export interface DB {
   per_diem_rate: PerDiemRateTable;
   receipt_blob: ReceiptBlobTable;
   receipt: ReceiptTable;
+  receipt_rendition: ReceiptRenditionTable;
+  job: JobTable;
 }
 
 /** Tables that belong to one Client: tenant-scoped access is the only way to reach them. */

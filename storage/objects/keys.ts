@@ -34,3 +34,21 @@ export function receiptKeyPattern(tenantId: string): RegExp {
   if (!UUID.test(tenantId)) throw new Error(`bad tenant id: ${tenantId}`);
   return new RegExp(`^${tenantId}/([0-9a-f]{64})$`);
 }
+
+/** Names of a receipt's renditions: the normalised image, its thumbnail, page images of a PDF. */
+export const RENDITION_NAME = /^(normalized|thumbnail|page-[1-9][0-9]{0,2})$/;
+
+/**
+ * A rendition derived from a receipt original: `<client>/derived/<original sha256>/<name>.jpg`.
+ * Never matched by receiptKeyPattern, so the orphan scan of originals leaves it alone.
+ */
+export function renditionKey(tenantId: string, originalSha256: string, name: string): string {
+  if (!UUID.test(tenantId) || !SHA256_HEX.test(originalSha256) || !RENDITION_NAME.test(name)) throw new Error(`bad rendition key parts: ${tenantId}, ${originalSha256}, ${name}`);
+  return `${tenantId}/derived/${originalSha256}/${name}.jpg`;
+}
+
+/** Matches a rendition key of that Client; group 1 is the original's SHA-256, group 2 the name. */
+export function renditionKeyPattern(tenantId: string): RegExp {
+  if (!UUID.test(tenantId)) throw new Error(`bad tenant id: ${tenantId}`);
+  return new RegExp(`^${tenantId}/derived/([0-9a-f]{64})/(normalized|thumbnail|page-[1-9][0-9]{0,2})\\.jpg$`);
+}

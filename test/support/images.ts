@@ -16,6 +16,7 @@ export function png(width: number, height: number, declared = { width, height })
   ihdr.writeUInt32BE(declared.height, 4);
   ihdr.set([8, 0, 0, 0, 0], 8); // 8-bit greyscale
   const raw = Buffer.alloc((width + 1) * height, 0x80);
+  for (let y = 0; y < height; y++) raw[y * (width + 1)] = 0; // each row: filter type 0 (none), then its pixels
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
 /** JPEG segments: SOI, APP0, SOF0 with the dimensions, EOI (enough for the structural checks). */

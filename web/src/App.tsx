@@ -15,6 +15,10 @@ import { UsersPage } from './pages/Users.tsx';
 import { AuditPage } from './pages/Audit.tsx';
 import { ClientsPage } from './pages/Clients.tsx';
 import { ProfilePage } from './pages/Profile.tsx';
+import { ExpensesPage } from './pages/Expenses.tsx';
+import { EditExpensePage, NewExpensePage } from './pages/ExpenseForms.tsx';
+import { ExpenseDetailPage } from './pages/ExpenseDetail.tsx';
+import { SettingsPage } from './pages/Settings.tsx';
 
 type Params = Record<string, string>;
 
@@ -33,6 +37,9 @@ const publicRoutes: PublicRoute[] = [
 const clientAdmin = (s: Session) => !isVendor(s) && hasRole(s, 'admin');
 const operator = (s: Session) => isVendor(s) && hasRole(s, 'operator');
 const everyone = () => true;
+const employee = (s: Session) => !isVendor(s) && hasRole(s, 'employee');
+/** Any Client user: the API decides which expenses each may see. */
+const clientUser = (s: Session) => !isVendor(s);
 
 interface AppRoute {
   path: string;
@@ -45,9 +52,17 @@ interface AppRoute {
 /** What each role may use. New features add their pages here, with the roles the API allows. */
 export const appRoutes: AppRoute[] = [
   { path: '/', allow: everyone, render: () => <HomePage />, nav: { label: 'nav.home', section: '/' } },
+  { path: '/expenses', allow: employee, render: () => <ExpensesPage />, nav: { label: 'nav.expenses', section: '/expenses' } },
+  { path: '/expenses/new', allow: employee, render: () => <NewExpensePage tab="receipt" />, nav: { label: 'nav.newExpense', section: '/expenses/new' } },
+  { path: '/expenses/new/mileage', allow: employee, render: () => <NewExpensePage tab="mileage" /> },
+  { path: '/expenses/new/per-diem', allow: employee, render: () => <NewExpensePage tab="per-diem" /> },
+  { path: '/expenses/:id', allow: clientUser, render: (p) => <ExpenseDetailPage key={p.id} id={p.id!} /> },
+  { path: '/expenses/:id/edit', allow: employee, render: (p) => <EditExpensePage key={p.id} id={p.id!} /> },
   { path: '/users', allow: clientAdmin, render: () => <UsersPage tab="list" />, nav: { label: 'nav.users', section: '/users' } },
   { path: '/users/teams', allow: clientAdmin, render: () => <UsersPage tab="teams" /> },
   { path: '/users/import', allow: clientAdmin, render: () => <UsersPage tab="import" /> },
+  { path: '/settings', allow: clientAdmin, render: () => <SettingsPage tab="categories" />, nav: { label: 'nav.settings', section: '/settings' } },
+  { path: '/settings/rates', allow: clientAdmin, render: () => <SettingsPage tab="rates" /> },
   { path: '/audit', allow: clientAdmin, render: () => <AuditPage />, nav: { label: 'nav.audit', section: '/audit' } },
   { path: '/clients', allow: operator, render: () => <ClientsPage />, nav: { label: 'nav.clients', section: '/clients' } },
   { path: '/profile', allow: everyone, render: () => <ProfilePage />, nav: { label: 'nav.profile', section: '/profile' } },
@@ -174,7 +189,10 @@ function Frame({ session, children }: { session: Session; children: ReactNode })
   }, [pathname]);
 
   const nav = appRoutes.filter((r) => r.nav && r.allow(session));
-  const current = (section: string) => (section === '/' ? pathname === '/' : pathname === section || pathname.startsWith(`${section}/`));
+  const within = (section: string) => (section === '/' ? pathname === '/' : pathname === section || pathname.startsWith(`${section}/`));
+  // The most specific section wins: /expenses/new is "New expense", not also "My expenses".
+  const active = nav.map((r) => r.nav!.section).filter(within).sort((a, b) => b.length - a.length)[0];
+  const current = (section: string) => section === active;
 
   return (
     <div className="frame">

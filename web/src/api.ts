@@ -6,6 +6,11 @@ import type { AuditEventView } from '../../api/features/audit/audit.schemas.ts';
 import type { TokenView } from '../../api/features/api-tokens/api-tokens.schemas.ts';
 import type { TenantView } from '../../api/features/tenants/tenants.schemas.ts';
 import type { UserView, TeamView, ImportResult, InviteUser, UpdateUser } from '../../api/features/users/users.schemas.ts';
+import type { CreateExpense, ExpenseView, UpdateExpense, VatLine as VatLineSchema } from '../../api/features/expenses/expenses.schemas.ts';
+import type { CategoryView, PaymentMethodView } from '../../api/features/categories/categories.schemas.ts';
+import type { RateView } from '../../api/features/rates/rates.schemas.ts';
+import type { ReceiptView } from '../../api/features/receipts/receipts.schemas.ts';
+import type { CreateMileage, CreatePerDiem, CreateVehicle, PerDiemRateView, UpdateMileage, UpdatePerDiem, VehicleView } from '../../api/features/mileage/mileage.schemas.ts';
 
 export type Session = z.infer<typeof SessionView>;
 export type User = UserView;
@@ -19,6 +24,25 @@ export type AuditEvent = z.infer<typeof AuditEventView>;
 export type Tenant = z.infer<typeof TenantView>;
 export type ApiToken = z.infer<typeof TokenView>;
 export type Providers = z.infer<typeof ProvidersSchema>;
+
+export type Expense = ExpenseView;
+export type ExpenseStatus = Expense['status'];
+export type ExpenseKind = Expense['kind'];
+export type VatLine = VatLineSchema;
+export type ExpenseInput = CreateExpense;
+export type ExpensePatch = UpdateExpense;
+export type Category = CategoryView;
+export type PaymentMethod = PaymentMethodView;
+export type ExchangeRate = RateView;
+/** A receipt as listed; its `renditions` (JPEGs the worker derives) may be empty — or absent from an older API. */
+export type Receipt = ReceiptView;
+export type Vehicle = VehicleView;
+export type VehicleInput = CreateVehicle;
+export type MileageInput = CreateMileage;
+export type MileagePatch = UpdateMileage;
+export type PerDiemRate = PerDiemRateView;
+export type PerDiemInput = CreatePerDiem;
+export type PerDiemPatch = UpdatePerDiem;
 
 export const API = '/api/v1';
 const PROBLEM_BASE = 'https://justif.app/problems/';
@@ -65,7 +89,7 @@ export function setUnauthenticatedHandler(f: (() => void) | undefined): void {
 
 interface Options {
   body?: unknown;
-  /** Send `body` as this content type instead of JSON (CSV import). */
+  /** Send `body` as this content type instead of JSON (CSV import). A FormData body goes as multipart. */
   contentType?: string;
   /** A 401 here is an expected answer (the session probe, sign-in), not an expired session. */
   public?: boolean;
@@ -96,7 +120,9 @@ async function toError(res: Response): Promise<ApiError> {
 export async function request<T>(method: string, path: string, opts: Options = {}, retried = false): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   let body: BodyInit | undefined;
-  if (opts.body !== undefined) {
+  if (opts.body instanceof FormData) {
+    body = opts.body; // the browser writes the multipart Content-Type with its boundary
+  } else if (opts.body !== undefined) {
     headers['Content-Type'] = opts.contentType ?? 'application/json';
     body = opts.contentType ? String(opts.body) : JSON.stringify(opts.body);
   }
@@ -132,7 +158,14 @@ export const api = {
   get: <T>(path: string, opts?: Options) => request<T>('GET', path, opts),
   post: <T>(path: string, body?: unknown, opts?: Options) => request<T>('POST', path, { ...opts, body }),
   patch: <T>(path: string, body: unknown, opts?: Options) => request<T>('PATCH', path, { ...opts, body }),
+  put: <T>(path: string, body: unknown, opts?: Options) => request<T>('PUT', path, { ...opts, body }),
   delete: <T>(path: string, opts?: Options) => request<T>('DELETE', path, opts),
+  /** multipart/form-data: each file in the field `field` (receipts: "files"). */
+  upload: <T>(path: string, field: string, files: File[], opts?: Options) => {
+    const form = new FormData();
+    for (const f of files) form.append(field, f, f.name);
+    return request<T>('POST', path, { ...opts, body: form });
+  },
 };
 
 /** A query string from the set values of an object (undefined and '' are left out). */

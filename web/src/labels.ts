@@ -2,7 +2,7 @@
 // unknown value (a newer API) shows as is.
 import { isMessageKey, type Translate } from './i18n/index.tsx';
 
-export function label(t: Translate, prefix: 'role' | 'status' | 'plan' | 'tenantStatus' | 'audit.action' | 'audit.outcome' | 'scope', value: string): string {
+export function label(t: Translate, prefix: 'role' | 'status' | 'plan' | 'tenantStatus' | 'audit.action' | 'audit.outcome' | 'scope' | 'expenseStatus' | 'expenseKind' | 'vehicleKind', value: string): string {
   const k = `${prefix}.${value}`;
   return isMessageKey(k) ? t(k) : value;
 }

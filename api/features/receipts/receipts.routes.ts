@@ -1,9 +1,12 @@
+import type { Response } from 'express';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { route } from '../../http/routes.ts';
 import { withUploadedFiles } from '../../http/uploads.ts';
 import { IdParams } from '../users/users.schemas.ts';
 import { HEAD_BYTES, TAIL_BYTES } from './file-check.ts';
-import { ReceiptList } from './receipts.schemas.ts';
+import { ReceiptList, RenditionParams } from './receipts.schemas.ts';
 
 const employee = { kind: 'client', roles: ['employee'] } as const;
 const anyone = { kind: 'client' } as const;
@@ -12,6 +15,14 @@ const anyone = { kind: 'client' } as const;
 function contentDisposition(name: string, inline: boolean): string {
   const ascii = name.normalize('NFKD').replace(/[^\x20-\x7e]/g, '').replace(/["\\]/g, '_') || 'receipt';
   return `${inline ? 'inline' : 'attachment'}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
+/**
+ * Streams a stored file as the response body. pipeline() (not .pipe()) so that a client that goes
+ * away also closes the object stream — a file descriptor, or an S3 connection — at once.
+ */
+async function send(body: Readable, res: Response): Promise<void> {
+  await pipeline(body, res).catch(() => res.destroy());
 }
 
 export const receiptsRoutes = [
@@ -45,7 +56,25 @@ export const receiptsRoutes = [
       res.setHeader('Content-Type', receipt.mediaType);
       res.setHeader('Content-Length', String(receipt.size));
       res.setHeader('Content-Disposition', contentDisposition(receipt.name, !query.download));
-      (await body()).on('error', (e) => res.destroy(e)).pipe(res);
+      await send(await body(), res);
+    },
+  }),
+  route({
+    method: 'get', path: '/receipts/:id/renditions/:name', tag: 'receipts', access: anyone, scope: 'expenses:read', params: RenditionParams, raw: true,
+    summary: 'A rendition of the receipt as JPEG — normalized, thumbnail, or page-N of a PDF (ETag = its SHA-256); 404 until the worker has made it',
+    handler: async ({ params }, ctx, c) => {
+      const { receipt, rendition, body } = await c.receipts.openRendition(ctx.tenant, ctx.principal, params.id, params.name);
+      const etag = `"${rendition.sha256}"`;
+      const res = ctx.res;
+      res.setHeader('ETag', etag);
+      // Unlike the original, a rendition may be made again (a newer decoder): revalidate by ETag.
+      res.setHeader('Cache-Control', 'private, no-cache');
+      if (ctx.req.headers['if-none-match'] === etag) return void res.status(304).end();
+      res.setHeader('Content-Type', rendition.mediaType);
+      res.setHeader('Content-Length', String(rendition.size));
+      const base = receipt.name.replace(/\.[A-Za-z0-9]{1,5}$/, '') || 'receipt';
+      res.setHeader('Content-Disposition', contentDisposition(`${base}-${rendition.name}.jpg`, true));
+      await send(await body(), res);
     },
   }),
   route({

@@ -8,16 +8,24 @@
 //      retry from 2), insert the receipt rows and the audit event.
 // A crash between 2 and 3 leaves an object without a row: the cleanup removes such objects once
 // they are an hour old, and released blobs (no receipt left) likewise.
-import { randomUUID } from 'node:crypto';
+//
+// Renditions (normalised JPEG, thumbnail, PDF page images) are derived by the worker: step 3
+// enqueues a `receipt.render` job for every blob without them, in the same transaction. The job
+// (worker/jobs/receipt-render.ts) reads the original through sourceForRenditions() and stores its
+// results through saveRenditions(): objects first, then rows under the same per-(Client, hash)
+// lock, so that the cleanup, which removes a released blob's renditions with it, never races it.
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
-import type { Kysely } from 'kysely';
+import { Readable } from 'node:stream';
+import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { advisoryXactLock } from '../../../storage/db/locks.ts';
 import type { DB, ReceiptMediaType } from '../../../storage/db/schema.ts';
 import { TenantDb } from '../../../storage/db/tenant-db.ts';
-import { receiptKey, receiptKeyPattern } from '../../../storage/objects/keys.ts';
+import { receiptKey, receiptKeyPattern, renditionKey, renditionKeyPattern } from '../../../storage/objects/keys.ts';
 import type { ObjectStore } from '../../../storage/objects/object-store.ts';
+import type { Jobs } from '../../../storage/queue/contract.ts';
+import type { JobQueue } from '../../../storage/queue/queue.ts';
 import type { Clock } from '../../clock.ts';
 import { AppError } from '../../http/errors.ts';
 import type { SpooledFile } from '../../http/uploads.ts';
@@ -25,7 +33,7 @@ import type { AuditActor, AuditService } from '../audit/audit.service.ts';
 import type { Viewer } from '../expenses/expenses.repository.ts';
 import type { ExpensesService } from '../expenses/expenses.service.ts';
 import { checkReceiptFile, declaredTypeConflict, type FileVerdict } from './file-check.ts';
-import type { ReceiptView } from './receipts.schemas.ts';
+import type { ReceiptView, RenditionView } from './receipts.schemas.ts';
 
 export interface ReceiptLimits {
   maxBytes: number;
@@ -39,12 +47,29 @@ const lockName = (tenantId: string, sha256: string) => `receipt-object:${tenantI
 class ObjectVanished extends Error {}
 
 type ReceiptRow = { id: string; expense_id: string; original_name: string; sha256: string; uploaded_by: string; created_at: Date; size: number; media_type: ReceiptMediaType };
-const view = (r: ReceiptRow): ReceiptView => ({
-  id: r.id, expenseId: r.expense_id, name: r.original_name, mediaType: r.media_type, size: r.size, sha256: r.sha256, uploadedBy: r.uploaded_by, createdAt: r.created_at.toISOString(),
+const view = (r: ReceiptRow, renditions: RenditionView[]): ReceiptView => ({
+  id: r.id, expenseId: r.expense_id, name: r.original_name, mediaType: r.media_type, size: r.size, sha256: r.sha256, uploadedBy: r.uploaded_by, createdAt: r.created_at.toISOString(), renditions,
 });
+/** normalized, thumbnail, then pages in page order. */
+const renditionOrder = (name: string) => (name === 'normalized' ? 0 : name === 'thumbnail' ? 1 : 1 + Number(name.slice('page-'.length)));
+
+/** A rendition made by the worker, ready to store. */
+export interface RenditionFile {
+  name: string;
+  data: Buffer;
+  width: number;
+  height: number;
+}
+/** What the render job needs: the original's type and bytes, unless there is nothing to do. */
+export type RenditionSource =
+  | { status: 'gone' }
+  | { status: 'done' }
+  | { status: 'todo'; mediaType: ReceiptMediaType; size: number; sha256: string; open(): Promise<Readable> };
+/** A rendition object was removed while it was being recorded (cleanup race): the job retries. */
+export class RenditionVanishedError extends Error {}
 
 export class ReceiptsService {
-  constructor(private readonly d: { db: Kysely<DB>; objects: ObjectStore; clock: Clock; audit: AuditService; expenses: ExpensesService; log: Logger; limits: ReceiptLimits }) {}
+  constructor(private readonly d: { db: Kysely<DB>; objects: ObjectStore; queue: JobQueue<Jobs>; clock: Clock; audit: AuditService; expenses: ExpensesService; log: Logger; limits: ReceiptLimits }) {}
 
   get limits(): ReceiptLimits {
     return this.d.limits;
@@ -90,7 +115,13 @@ export class ReceiptsService {
             await tx.insertInto('receipt', { id, expense_id: expenseId, sha256: f.sha256, original_name: cleanName(f.originalName), uploaded_by: viewer.userId }).execute();
             await this.d.audit.record(tx.raw, actor, { type: 'receipt.attached', tenantId: tx.tenantId, target: { type: 'expense', id: expenseId }, data: { receiptId: id, sha256: f.sha256, size: f.size } });
           }
-          return (await this.rows(tx).where('r.id', 'in', ids).execute()).map(view);
+          // Renditions for the bytes that have none yet, committed with the rows (one queued job
+          // per Client and hash at most: the queue's singleton key).
+          for (const sha256 of new Set(accepted.map((x) => x.f.sha256))) {
+            const made = await tx.selectFrom('receipt_rendition').select('name').where('original_sha256', '=', sha256).where('name', '=', 'normalized').executeTakeFirst();
+            if (!made) await this.d.queue.enqueue(tx.raw, 'receipt.render', { tenantId: tx.tenantId, sha256 });
+          }
+          return this.views(tx, await this.rows(tx).where('r.id', 'in', ids).execute());
         });
       } catch (e) {
         if (!(e instanceof ObjectVanished) || attempt >= 3) throw e;
@@ -109,9 +140,24 @@ export class ReceiptsService {
       .orderBy('r.id');
   }
 
+  /** Receipt rows as views, with the renditions of their bytes (one query for all). */
+  private async views(tdb: TenantDb, rows: ReceiptRow[]): Promise<ReceiptView[]> {
+    const shas = [...new Set(rows.map((r) => r.sha256))];
+    const renditions = shas.length
+      ? await tdb.selectFrom('receipt_rendition').select(['original_sha256', 'name', 'media_type', 'width', 'height', 'size', 'sha256']).where('original_sha256', 'in', shas).execute()
+      : [];
+    const bySha = new Map<string, RenditionView[]>();
+    for (const x of renditions.sort((a, b) => renditionOrder(a.name) - renditionOrder(b.name))) {
+      const list = bySha.get(x.original_sha256) ?? [];
+      list.push({ name: x.name, mediaType: x.media_type, width: x.width, height: x.height, size: x.size, sha256: x.sha256 });
+      bySha.set(x.original_sha256, list);
+    }
+    return rows.map((r) => view(r, bySha.get(r.sha256) ?? []));
+  }
+
   async list(tdb: TenantDb, viewer: Viewer, expenseId: string): Promise<{ items: ReceiptView[] }> {
     await this.d.expenses.get(tdb, viewer, expenseId); // 404 unless visible
-    return { items: (await this.rows(tdb).where('r.expense_id', '=', expenseId).execute()).map(view) };
+    return { items: await this.views(tdb, await this.rows(tdb).where('r.expense_id', '=', expenseId).execute()) };
   }
 
   /** The original bytes, for whoever may see the expense. */
@@ -121,7 +167,72 @@ export class ReceiptsService {
     await this.d.expenses.get(tdb, viewer, r.expense_id).catch(() => {
       throw new AppError('not-found', 'No such receipt');
     });
-    return { receipt: view(r), body: () => this.d.objects.get(receiptKey(tdb.tenantId, r.sha256)) };
+    const [receipt] = await this.views(tdb, [r]);
+    return { receipt: receipt!, body: () => this.d.objects.get(receiptKey(tdb.tenantId, r.sha256)) };
+  }
+
+  /** A rendition of a receipt, for whoever may see the original (404 until the worker made it). */
+  async openRendition(tdb: TenantDb, viewer: Viewer, receiptId: string, name: string): Promise<{ receipt: ReceiptView; rendition: RenditionView; body: () => Promise<Readable> }> {
+    const { receipt } = await this.open(tdb, viewer, receiptId);
+    const rendition = receipt.renditions.find((x) => x.name === name);
+    if (!rendition) throw new AppError('not-found', `No ${name} rendition of this receipt (yet)`);
+    return { receipt, rendition, body: () => this.d.objects.get(renditionKey(tdb.tenantId, receipt.sha256, name)) };
+  }
+
+  /**
+   * For the render job: the original to derive renditions from — 'gone' when no receipt uses
+   * these bytes any more, 'done' when the renditions exist (rows and objects).
+   */
+  async sourceForRenditions(tenantId: string, sha256: string): Promise<RenditionSource> {
+    const tdb = new TenantDb(tenantId, this.d.db);
+    const blob = await tdb.selectFrom('receipt_blob').select(['media_type', 'size', 'ref_count']).where('sha256', '=', sha256).executeTakeFirst();
+    if (!blob || blob.ref_count === 0) return { status: 'gone' };
+    const made = await tdb.selectFrom('receipt_rendition').select(['name', 'size']).where('original_sha256', '=', sha256).execute();
+    const names = new Set(made.map((x) => x.name));
+    const complete = names.has('normalized') && names.has('thumbnail') && (blob.media_type !== 'application/pdf' || names.has('page-1'));
+    if (complete) {
+      const present = await Promise.all(made.map(async (x) => (await this.d.objects.head(renditionKey(tenantId, sha256, x.name)))?.size === x.size));
+      if (present.every(Boolean)) return { status: 'done' };
+    }
+    return { status: 'todo', mediaType: blob.media_type, size: blob.size, sha256, open: () => this.d.objects.get(receiptKey(tenantId, sha256)) };
+  }
+
+  /**
+   * Stores the renditions of an original: each object (verified by the store's read-back), then,
+   * under the blob's lock, the rows — unless the blob was removed meanwhile: then the objects go
+   * too. Idempotent: a second run replaces the same files and rows. 'gone' = nothing kept.
+   */
+  async saveRenditions(tenantId: string, originalSha256: string, files: RenditionFile[]): Promise<'saved' | 'gone'> {
+    const stored: (RenditionFile & { sha256: string; size: number })[] = [];
+    for (const f of files) {
+      const sha256 = createHash('sha256').update(f.data).digest('hex');
+      const o = await this.d.objects.put(renditionKey(tenantId, originalSha256, f.name), Readable.from([f.data]), { overwrite: true, expectedSha256: sha256, contentType: 'image/jpeg' });
+      stored.push({ ...f, sha256: o.sha256, size: o.size });
+    }
+    const names = stored.map((f) => f.name);
+    return new TenantDb(tenantId, this.d.db).transaction(async (tx) => {
+      await advisoryXactLock(tx.raw as never, lockName(tenantId, originalSha256));
+      const blob = await tx.selectFrom('receipt_blob').select('sha256').where('sha256', '=', originalSha256).executeTakeFirst();
+      const stale = await tx.selectFrom('receipt_rendition').select('name').where('original_sha256', '=', originalSha256).where((eb) => (names.length ? eb('name', 'not in', names) : eb.lit(true))).execute();
+      if (!blob) {
+        for (const n of new Set([...names, ...stale.map((x) => x.name)])) await this.d.objects.delete(renditionKey(tenantId, originalSha256, n));
+        return 'gone' as const;
+      }
+      // A concurrent run for the same bytes may have replaced a file meanwhile: same content, but
+      // make sure what the rows describe is what is stored.
+      for (const f of stored) if ((await this.d.objects.head(renditionKey(tenantId, originalSha256, f.name)))?.size !== f.size) throw new RenditionVanishedError(`rendition ${f.name} of ${originalSha256} changed while it was being recorded`);
+      for (const f of stored) {
+        await tx
+          .insertInto('receipt_rendition', { original_sha256: originalSha256, name: f.name, sha256: f.sha256, size: f.size, width: f.width, height: f.height, media_type: 'image/jpeg' })
+          .onConflict((oc) => oc.columns(['tenant_id', 'original_sha256', 'name']).doUpdateSet({ sha256: f.sha256, size: f.size, width: f.width, height: f.height, created_at: sql`now()` }))
+          .execute();
+      }
+      for (const x of stale) {
+        await tx.deleteFrom('receipt_rendition').where('original_sha256', '=', originalSha256).where('name', '=', x.name).execute();
+        await this.d.objects.delete(renditionKey(tenantId, originalSha256, x.name));
+      }
+      return 'saved' as const;
+    });
   }
 
   async remove(tdb: TenantDb, viewer: Viewer, actor: AuditActor, receiptId: string): Promise<void> {
@@ -136,8 +247,9 @@ export class ReceiptsService {
   }
 
   /**
-   * Removes, once they are an hour old, released blobs (no receipt left) with their objects, and
-   * objects that no blob row knows (a crash between storing and recording).
+   * Removes, once they are an hour old, released blobs (no receipt left) with their objects and
+   * their renditions, objects that no blob row knows (a crash between storing and recording), and
+   * rendition files that no rendition row describes (a render job stopped between the two).
    */
   async cleanup(): Promise<{ released: number; orphans: number }> {
     const cutoff = new Date(this.d.clock.now().getTime() - ORPHAN_GRACE_MS);
@@ -148,26 +260,46 @@ export class ReceiptsService {
     for (const b of stale) {
       await db.transaction().execute(async (trx) => {
         await advisoryXactLock(trx, lockName(b.tenant_id, b.sha256));
+        // The renditions go with their original (rows by the foreign key's cascade).
+        const renditions = await trx.selectFrom('receipt_rendition').select('name').where('tenant_id', '=', b.tenant_id).where('original_sha256', '=', b.sha256).execute();
         const gone = await trx.deleteFrom('receipt_blob').where('tenant_id', '=', b.tenant_id).where('sha256', '=', b.sha256).where('ref_count', '=', 0).where('released_at', '<', cutoff).returning('sha256').execute();
         if (gone.length) {
+          for (const r of renditions) await this.d.objects.delete(renditionKey(b.tenant_id, b.sha256, r.name));
           await this.d.objects.delete(receiptKey(b.tenant_id, b.sha256));
           released++;
         }
       });
     }
     for (const t of await db.selectFrom('tenant').select('id').execute()) {
-      const pattern = receiptKeyPattern(t.id);
+      const original = receiptKeyPattern(t.id);
+      const derived = renditionKeyPattern(t.id);
       for await (const o of this.d.objects.list(`${t.id}/`)) {
-        const sha = pattern.exec(o.key)?.[1];
-        if (!sha || o.lastModified >= cutoff) continue;
-        await db.transaction().execute(async (trx) => {
-          await advisoryXactLock(trx, lockName(t.id, sha));
-          const known = await trx.selectFrom('receipt_blob').select('sha256').where('tenant_id', '=', t.id).where('sha256', '=', sha).executeTakeFirst();
-          if (!known) {
-            await this.d.objects.delete(o.key);
-            orphans++;
-          }
-        });
+        if (o.lastModified >= cutoff) continue;
+        const sha = original.exec(o.key)?.[1];
+        if (sha) {
+          await db.transaction().execute(async (trx) => {
+            await advisoryXactLock(trx, lockName(t.id, sha));
+            const known = await trx.selectFrom('receipt_blob').select('sha256').where('tenant_id', '=', t.id).where('sha256', '=', sha).executeTakeFirst();
+            if (!known) {
+              await this.d.objects.delete(o.key);
+              orphans++;
+            }
+          });
+          continue;
+        }
+        // A rendition file no row describes (a render job that stopped between storing and
+        // recording): removed like an orphan original. Recorded renditions are never touched here.
+        const [, of, name] = derived.exec(o.key) ?? [];
+        if (of && name) {
+          await db.transaction().execute(async (trx) => {
+            await advisoryXactLock(trx, lockName(t.id, of));
+            const known = await trx.selectFrom('receipt_rendition').select('name').where('tenant_id', '=', t.id).where('original_sha256', '=', of).where('name', '=', name).executeTakeFirst();
+            if (!known) {
+              await this.d.objects.delete(o.key);
+              orphans++;
+            }
+          });
+        }
       }
     }
     if (released || orphans) this.d.log.info({ released, orphans }, 'receipt objects cleaned up');

@@ -1,5 +1,5 @@
 // Small accessible building blocks: labelled fields, live error and notice regions, dialogs.
-import { useEffect, useId, useRef, useState, type InputHTMLAttributes, type ReactNode, type Ref, type SelectHTMLAttributes } from 'react';
+import { useEffect, useId, useRef, useState, type InputHTMLAttributes, type ReactNode, type Ref, type SelectHTMLAttributes, type TextareaHTMLAttributes } from 'react';
 import { ApiError } from '../api.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { problemText } from '../i18n/problems.ts';
@@ -69,6 +69,34 @@ export function SelectField({ label, value, onChange, hint, error, optional, cla
         </select>
       )}
     </Field>
+  );
+}
+
+type TextAreaProps = Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'onChange' | 'value' | 'id'> & ValueField;
+
+export function TextAreaField({ label, value, onChange, hint, error, optional, className, ...rest }: TextAreaProps) {
+  return (
+    <Field label={label} hint={hint} error={error} optional={optional} className={className}>
+      {(a) => <textarea rows={3} {...rest} {...a} value={value} onChange={(e) => onChange(e.target.value)} />}
+    </Field>
+  );
+}
+
+/** One checkbox with its label beside it. */
+export function CheckField({ label, checked, onChange, name, hint }: { label: ReactNode; checked: boolean; onChange: (v: boolean) => void; name: string; hint?: ReactNode }) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label className="check" htmlFor={id}>
+        <input type="checkbox" id={id} name={name} checked={checked} onChange={(e) => onChange(e.target.checked)} aria-describedby={hint ? `${id}-hint` : undefined} />
+        <span>{label}</span>
+      </label>
+      {hint && (
+        <p className="field__hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      )}
+    </div>
   );
 }
 

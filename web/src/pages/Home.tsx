@@ -4,7 +4,7 @@ import { useI18n, type MessageKey } from '../i18n/index.tsx';
 import { Link } from '../router.tsx';
 import { isVendor, useSignedIn } from '../session.tsx';
 
-const DESCRIPTIONS: Record<string, MessageKey> = { '/users': 'home.users.desc', '/audit': 'home.audit.desc', '/clients': 'home.clients.desc', '/profile': 'home.profile.desc' };
+const DESCRIPTIONS: Record<string, MessageKey> = { '/expenses': 'home.expenses.desc', '/expenses/new': 'home.newExpense.desc', '/users': 'home.users.desc', '/settings': 'home.settings.desc', '/audit': 'home.audit.desc', '/clients': 'home.clients.desc', '/profile': 'home.profile.desc' };
 
 export function HomePage() {
   const { t } = useI18n();
