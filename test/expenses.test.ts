@@ -70,7 +70,7 @@ describe('expenses', () => {
     expect(r.body.vatLines).toEqual([{ rateBp: 1000, baseMinor: 3864, vatMinor: 386 }]);
     const card = await asEmp.post('/api/v1/expenses', lunch({ paymentMethodId: pay.company_card, amountMinor: 4251 }));
     expect(card.body.reimbursable).toBe(false);
-    expect((await asEmp.get(`/api/v1/expenses/${r.body.id}`)).body).toEqual(r.body);
+    expect((await asEmp.get(`/api/v1/expenses/${r.body.id}`)).body).toEqual({ ...r.body, receipts: [] });
   });
 
   it('flags (never blocks) the same user, merchant, date and amount, naming the other expense; rejected ones do not count', async () => {

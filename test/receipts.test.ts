@@ -86,6 +86,20 @@ describe.each(['local', 's3'] as const)('receipts on the %s object store', (stor
     expect((await asEmp.get(`/api/v1/receipts/${id}/file?download=1`)).headers['content-disposition']).toMatch(/^attachment;/);
     expect((await asEmp.get(`/api/v1/receipts/${id}/file`).set('If-None-Match', `"${sha(image)}"`)).status).toBe(304);
     expect((await asEmp.get(`/api/v1/expenses/${e}/receipts`)).body.items.map((x: { id: string }) => x.id)).toEqual([id]);
+    // lists and the detail carry the receipts, so a page of expenses needs no request per row
+    const listed = (await asEmp.get('/api/v1/expenses?limit=200')).body.items.find((x: { id: string }) => x.id === e);
+    expect(listed.receipts.map((x: { id: string }) => x.id)).toEqual([id]);
+    expect((await asEmp.get(`/api/v1/expenses/${e}`)).body.receipts[0]).toMatchObject({ id, sha256: sha(image) });
+  });
+
+  it('serves a PDF under a policy of its own: nothing runs, the viewer may display it', async () => {
+    const e = await newExpense();
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
+    const id = (await upload(e, [{ data: pdf, name: 'facture.pdf', type: 'application/pdf' }])).body.items[0].id;
+    const r = await asEmp.get(`/api/v1/receipts/${id}/file`);
+    expect(r.headers['content-type']).toBe('application/pdf');
+    expect(r.headers['x-content-type-options']).toBe('nosniff');
+    expect(r.headers['content-security-policy']).toBe("default-src 'none'; object-src 'self'; img-src 'self' data:; style-src 'unsafe-inline'");
   });
 
   it('keeps one object per Client for the same bytes; removing one use keeps it for the other; the cleanup removes it an hour after the last', async () => {

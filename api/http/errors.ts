@@ -14,6 +14,7 @@ export const PROBLEMS = {
   'insufficient-scope': [403, 'The API token lacks the scope for this operation'],
   'not-found': [404, 'Not found'],
   'conflict': [409, 'Conflict with the current state'],
+  'stale-version': [409, 'Changed since you read it'],
   'email-taken': [409, 'A user with this email already exists'],
   'last-admin': [409, 'A Client keeps at least one active admin'],
   'payload-too-large': [413, 'The request body is too large'],

@@ -6,7 +6,7 @@ import type { AuditEventView } from '../../api/features/audit/audit.schemas.ts';
 import type { TokenView } from '../../api/features/api-tokens/api-tokens.schemas.ts';
 import type { TenantView } from '../../api/features/tenants/tenants.schemas.ts';
 import type { UserView, TeamView, ImportResult, InviteUser, UpdateUser } from '../../api/features/users/users.schemas.ts';
-import type { CreateExpense, ExpenseView, UpdateExpense, VatLine as VatLineSchema } from '../../api/features/expenses/expenses.schemas.ts';
+import type { CreateExpense, ExpenseView, ExpenseWithReceipts, UpdateExpense, VatLine as VatLineSchema } from '../../api/features/expenses/expenses.schemas.ts';
 import type { CategoryView, PaymentMethodView } from '../../api/features/categories/categories.schemas.ts';
 import type { RateView } from '../../api/features/rates/rates.schemas.ts';
 import type { ReceiptView } from '../../api/features/receipts/receipts.schemas.ts';
@@ -26,6 +26,8 @@ export type ApiToken = z.infer<typeof TokenView>;
 export type Providers = z.infer<typeof ProvidersSchema>;
 
 export type Expense = ExpenseView;
+/** An expense as lists and GET /expenses/:id give it: with its receipts. */
+export type ListedExpense = ExpenseWithReceipts;
 export type ExpenseStatus = Expense['status'];
 export type ExpenseKind = Expense['kind'];
 export type VatLine = VatLineSchema;

@@ -20,7 +20,7 @@ export const authRepository = {
     return withRoles(db, await db.selectFrom('app_user').selectAll().where('id', '=', id).executeTakeFirst());
   },
   tenant(db: Db, id: string) {
-    return db.selectFrom('tenant').select(['id', 'name', 'plan', 'status']).where('id', '=', id).executeTakeFirst();
+    return db.selectFrom('tenant').select(['id', 'name', 'plan', 'status', 'country', 'currency']).where('id', '=', id).executeTakeFirst();
   },
 
   insertSession(db: Db, s: { id: string; token_hash: string; user_id: string; tenant_id: string | null; csrf_token: string; auth_method: 'password' | 'oidc'; expires_at: Date }) {

@@ -9,7 +9,7 @@ export const UpdateMe = z.strictObject({ locale: z.enum(['fr', 'en']).optional()
 
 export const SessionView = z.object({
   user: z.object({ id: z.string(), email: z.string(), name: z.string(), roles: z.array(z.string()), tenantId: z.string().nullable(), locale: z.enum(['fr', 'en']) }),
-  tenant: z.object({ id: z.string(), name: z.string(), plan: z.string() }).nullable(),
+  tenant: z.object({ id: z.string(), name: z.string(), plan: z.string(), country: z.string(), currency: z.string() }).nullable(),
   csrfToken: z.string(),
 });
 

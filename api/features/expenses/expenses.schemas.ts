@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EXPENSE_STATUSES } from '../../../storage/db/schema.ts';
+import { ReceiptView } from '../receipts/receipts.schemas.ts';
 
 const currency = z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code, e.g. EUR');
 const isoDate = z.iso.date();
@@ -89,4 +90,7 @@ export const ListExpensesQuery = z.strictObject({
   cursor: z.string().max(200).optional(),
 });
 export type ListExpensesQuery = z.infer<typeof ListExpensesQuery>;
-export const ExpensePage = z.object({ items: z.array(ExpenseView), nextCursor: z.string().nullable() });
+/** An expense with its receipts, so that a list shows them without a request per row. */
+export const ExpenseWithReceipts = ExpenseView.extend({ receipts: z.array(ReceiptView) });
+export type ExpenseWithReceipts = z.infer<typeof ExpenseWithReceipts>;
+export const ExpensePage = z.object({ items: z.array(ExpenseWithReceipts), nextCursor: z.string().nullable() });

@@ -47,6 +47,11 @@ export function editRouteOf(kind: ExpenseKind, id: string): string {
  */
 export type ExpenseDeleteHook = (tx: TenantDb, actor: AuditActor, row: ExpenseRow, remove: () => Promise<void>) => Promise<void>;
 
+/** The edit was based on an older version of the expense (optimistic concurrency). */
+export function stale(current: number, sent: number): AppError {
+  return new AppError('stale-version', `The expense changed since you read it (version ${current}, you sent ${sent}): reload it`);
+}
+
 export class ExpensesService {
   constructor(private readonly d: { clock: Clock; audit: AuditService; rates: RatesService; onDelete?: ExpenseDeleteHook }) {}
 
@@ -83,7 +88,7 @@ export class ExpensesService {
     return tdb.transaction(async (tx) => {
       const before = await this.ownEditable(tx, viewer, id, EDITABLE, 'edited');
       if (before.kind !== 'receipt') throw new AppError('conflict', `This is a ${before.kind.replace('_', '-')} expense: edit it with ${editRouteOf(before.kind, id)}`);
-      if (patch.version !== before.version) throw new AppError('conflict', `The expense changed since you read it (version ${before.version}, you sent ${patch.version}): reload it`);
+      if (patch.version !== before.version) throw stale(before.version, patch.version);
       const next = {
         date: patch.date ?? before.expense_date, merchant: patch.merchant ?? before.merchant, description: patch.description ?? before.description,
         categoryId: patch.categoryId ?? before.category_id, paymentMethodId: patch.paymentMethodId ?? before.payment_method_id!,

@@ -24,9 +24,7 @@ export async function ownEditableOfKind(tx: TenantDb, viewer: Viewer, id: string
   return r;
 }
 
-export function stale(current: number, sent: number): AppError {
-  return new AppError('conflict', `The expense changed since you read it (version ${current}, you sent ${sent}): reload it`);
-}
+export { stale } from '../expenses/expenses.service.ts';
 
 /** Today in Paris: an expense is not dated after it. */
 export function parisToday(clock: Clock): string {

@@ -56,6 +56,10 @@ export const receiptsRoutes = [
       res.setHeader('Content-Type', receipt.mediaType);
       res.setHeader('Content-Length', String(receipt.size));
       res.setHeader('Content-Disposition', contentDisposition(receipt.name, !query.download));
+      // The app's CSP says object-src 'none', which keeps Chrome's PDF viewer from showing a PDF
+      // opened in its own tab. The file is never HTML or SVG (types come from its bytes, and
+      // nosniff holds), so it gets a policy of its own: nothing may run, a PDF may display.
+      if (receipt.mediaType === 'application/pdf') res.setHeader('Content-Security-Policy', "default-src 'none'; object-src 'self'; img-src 'self' data:; style-src 'unsafe-inline'");
       await send(await body(), res);
     },
   }),

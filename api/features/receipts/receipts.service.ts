@@ -160,6 +160,14 @@ export class ReceiptsService {
     return { items: await this.views(tdb, await this.rows(tdb).where('r.expense_id', '=', expenseId).execute()) };
   }
 
+  /** The receipts of expenses the caller already sees (lists and detail pages), in two queries. */
+  async ofExpenses(tdb: TenantDb, expenseIds: string[]): Promise<Map<string, ReceiptView[]>> {
+    const out = new Map<string, ReceiptView[]>(expenseIds.map((id) => [id, []]));
+    if (expenseIds.length === 0) return out;
+    for (const v of await this.views(tdb, await this.rows(tdb).where('r.expense_id', 'in', expenseIds).execute())) out.get(v.expenseId)?.push(v);
+    return out;
+  }
+
   /** The original bytes, for whoever may see the expense. */
   async open(tdb: TenantDb, viewer: Viewer, receiptId: string): Promise<{ receipt: ReceiptView; body: () => Promise<Readable> }> {
     const r = await this.rows(tdb).where('r.id', '=', receiptId).executeTakeFirst();

@@ -1,9 +1,10 @@
 // What the expense pages share: the Client's reference data (categories, payment methods, per-diem
-// rates, its currency), status badges, amounts, the receipts of listed expenses, and the message a
+// rates, its currency), status badges, amounts, and the message a
 // page leaves for the next one (after saving, or when the upload of receipts failed).
-import { useEffect, useMemo, useRef, useState } from 'react';
-import { api, type Category, type Expense, type ExpenseStatus, type PaymentMethod, type PerDiemRate, type Receipt } from '../api.ts';
+import { useEffect, useMemo, useState } from 'react';
+import { api, type Category, type Expense, type ExpenseStatus, type PaymentMethod, type PerDiemRate } from '../api.ts';
 import { useI18n, type Translate } from '../i18n/index.tsx';
+import { useSession } from '../session.tsx';
 import { label } from '../labels.ts';
 import { formatMinor } from '../money.ts';
 import { Badge } from './ui.tsx';
@@ -53,16 +54,16 @@ export interface Reference {
 
 /** The Client's categories, payment methods and per-diem rates (archived ones too, for old expenses). */
 export function useReference(): Reference {
-  const [state, setState] = useState<Omit<Reference, 'categoryName'>>({ categories: [], paymentMethods: [], perDiemRates: [], clientCurrency: 'EUR', loaded: false, error: null });
+  const clientCurrency = useSession().session?.tenant?.currency ?? 'EUR';
+  const [state, setState] = useState<Omit<Reference, 'categoryName' | 'clientCurrency'>>({ categories: [], paymentMethods: [], perDiemRates: [], loaded: false, error: null });
   useEffect(() => {
     let live = true;
     Promise.all([
       api.get<{ items: Category[] }>('/categories?includeArchived=true'),
       api.get<{ items: PaymentMethod[] }>('/payment-methods?includeArchived=true'),
       api.get<{ items: PerDiemRate[] }>('/per-diem-rates?includeArchived=true'),
-      api.get<{ clientCurrency: string }>('/exchange-rates?limit=1'),
     ]).then(
-      ([c, p, r, x]) => live && setState({ categories: c.items, paymentMethods: p.items, perDiemRates: r.items, clientCurrency: x.clientCurrency, loaded: true, error: null }),
+      ([c, p, r]) => live && setState({ categories: c.items, paymentMethods: p.items, perDiemRates: r.items, loaded: true, error: null }),
       (e) => live && setState((s) => ({ ...s, loaded: true, error: e })),
     );
     return () => {
@@ -71,8 +72,8 @@ export function useReference(): Reference {
   }, []);
   return useMemo(() => {
     const names = new Map(state.categories.map((c) => [c.id, c.name]));
-    return { ...state, categoryName: (id: string) => names.get(id) ?? '' };
-  }, [state]);
+    return { ...state, clientCurrency, categoryName: (id: string) => names.get(id) ?? '' };
+  }, [state, clientCurrency]);
 }
 
 /** The title of an expense in lists and headings: the merchant, the trip, or the allowance. */
@@ -94,42 +95,6 @@ export function ExpenseAmount({ e }: { e: Expense }) {
       {e.currency !== e.clientCurrency && <span className="cell-sub">{t('expenses.converted', { amount: formatMinor(e.convertedMinor, e.clientCurrency, locale) })}</span>}
     </span>
   );
-}
-
-/**
- * The receipts of the listed expenses, fetched a few at a time for the rows not seen yet (the
- * list answer does not carry them). Absent from the map until loaded.
- */
-export function useReceiptsOf(expenses: Expense[]): Map<string, Receipt[]> {
-  const [known, setKnown] = useState<Map<string, Receipt[]>>(new Map());
-  const asked = useRef(new Set<string>());
-  useEffect(() => {
-    let live = true;
-    const todo = expenses.map((e) => e.id).filter((id) => !asked.current.has(id));
-    todo.forEach((id) => asked.current.add(id));
-    const done = new Set<string>();
-    let i = 0;
-    const worker = async () => {
-      while (live && i < todo.length) {
-        const id = todo[i++]!;
-        try {
-          const r = await api.get<{ items: Receipt[] }>(`/expenses/${id}/receipts`);
-          if (!live) return;
-          done.add(id);
-          setKnown((m) => new Map(m).set(id, r.items));
-        } catch {
-          /* asked again on the next change of the list */
-        }
-      }
-    };
-    void Promise.all([worker(), worker(), worker(), worker()]).then(() => todo.forEach((id) => done.has(id) || asked.current.delete(id)));
-    return () => {
-      live = false;
-      // Rows not fetched (or not finished) are asked again by the next run.
-      todo.forEach((id) => done.has(id) || asked.current.delete(id));
-    };
-  }, [expenses]);
-  return known;
 }
 
 /** What a page leaves for the page it opens next (kept in memory only: a reload forgets it). */

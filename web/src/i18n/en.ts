@@ -568,6 +568,7 @@ const en: Record<keyof typeof fr, string> = {
   'problem.insufficient-scope': 'This API token lacks the required scope.',
   'problem.not-found': 'Not found.',
   'problem.conflict': 'This is not possible in the current state.',
+  'problem.stale-version': 'This expense was changed elsewhere since you opened it: reload it.',
   'problem.email-taken': 'A user with this email address already exists.',
   'problem.last-admin': 'A Client keeps at least one active admin: make someone else admin first.',
   'problem.payload-too-large': 'The data sent is too large.',

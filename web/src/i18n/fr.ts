@@ -568,6 +568,7 @@ const fr = {
   'problem.insufficient-scope': 'Ce jeton d\u2019API n\u2019a pas le droit nécessaire.',
   'problem.not-found': 'Élément introuvable.',
   'problem.conflict': 'Cette action n\u2019est pas possible dans l\u2019état actuel.',
+  'problem.stale-version': 'Cette dépense a été modifiée ailleurs depuis que vous l\u2019avez ouverte\u00a0: rechargez-la.',
   'problem.email-taken': 'Un utilisateur existe déjà avec cette adresse e-mail.',
   'problem.last-admin': 'Un Client doit garder au moins un administrateur actif\u00a0: nommez d\u2019abord un autre administrateur.',
   'problem.payload-too-large': 'Les données envoyées sont trop volumineuses.',

@@ -93,16 +93,8 @@ function amountError(t: Translate, r: Parsed<number>, currency: string): string 
   return r.ok ? undefined : t(`amount.${r.reason}`, { digits: minorDigits(currency) });
 }
 
-/** A 409 on an edit: was it a stale version? (Asks the server for the current one.) */
-async function isStale(err: unknown, id: string, sent: number): Promise<boolean> {
-  if (!(err instanceof ApiError) || err.status !== 409) return false;
-  try {
-    const now = await api.get<Expense>(`/expenses/${encodeURIComponent(id)}`);
-    return now.version !== sent;
-  } catch {
-    return false;
-  }
-}
+/** The server says the edit was based on an older version (problem `stale-version`). */
+const isStale = (err: unknown) => err instanceof ApiError && err.code === 'stale-version';
 
 /** The fields of `next` that differ from `before` (arrays and objects compared by value). */
 function changed<T extends object>(next: T, before: Partial<Record<keyof T, unknown>>): Partial<T> {
@@ -358,7 +350,7 @@ function ReceiptExpenseForm({ reference, expense, onReload }: { reference: Refer
             try {
               await api.patch<Expense>(`/expenses/${e0.id}`, { ...diff, version: e0.version });
             } catch (err) {
-              if (await isStale(err, e0.id, e0.version)) return setStale(true);
+              if (isStale(err)) return setStale(true);
               throw err;
             }
           }
@@ -522,7 +514,7 @@ function MileageForm({ expense, onReload }: { expense?: Expense; onReload?: () =
           try {
             await api.patch<Expense>(`/expenses/mileage/${expense.id}`, { ...diff, version: expense.version });
           } catch (err) {
-            if (await isStale(err, expense.id, expense.version)) return setStale(true);
+            if (isStale(err)) return setStale(true);
             throw err;
           }
         }
@@ -659,7 +651,7 @@ function PerDiemForm({ reference, expense, onReload }: { reference: Reference; e
           try {
             await api.patch<Expense>(`/expenses/per-diem/${expense.id}`, { ...diff, version: expense.version });
           } catch (err) {
-            if (await isStale(err, expense.id, expense.version)) return setStale(true);
+            if (isStale(err)) return setStale(true);
             throw err;
           }
         }

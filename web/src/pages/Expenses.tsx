@@ -1,8 +1,8 @@
 // My expenses (employee): own expenses, newest first, with filters (status, dates, category,
 // amount in the Client's currency, full-text search) and "load more".
 import { useEffect, useMemo, useState } from 'react';
-import type { Expense } from '../api.ts';
-import { clearFlash, dayLabel, EXPENSE_STATUSES, ExpenseAmount, ExpenseStatusBadge, expenseTitle, peekFlash, useReceiptsOf, useReference } from '../components/expenses.tsx';
+import type { ListedExpense } from '../api.ts';
+import { clearFlash, dayLabel, EXPENSE_STATUSES, ExpenseAmount, ExpenseStatusBadge, expenseTitle, peekFlash, useReference } from '../components/expenses.tsx';
 import { DataTable, ListFoot, usePagedList } from '../components/lists.tsx';
 import { ReceiptIndicator } from '../components/receipts.tsx';
 import { Badge, Notice, ProblemBox, SelectField, TextField, usePageTitle } from '../components/ui.tsx';
@@ -48,8 +48,7 @@ export function ExpensesPage() {
     [me.user.id, debouncedQ, status, from, to, categoryId, amountMin, amountMax],
   );
   useEffect(() => setError(null), [filters]);
-  const list = usePagedList<Expense>('/expenses', filters, setError);
-  const receipts = useReceiptsOf(list.items);
+  const list = usePagedList<ListedExpense>('/expenses', filters, setError);
   const filtered = !!(q || status || from || to || categoryId || min || max);
   const clear = () => (setQ(''), setDebouncedQ(''), setStatus(''), setFrom(''), setTo(''), setCategoryId(''), setMin(''), setMax(''));
 
@@ -106,7 +105,7 @@ export function ExpensesPage() {
         empty={filtered ? t('expenses.empty') : t('expenses.emptyNone')}
       >
         {(e) => {
-          const rs = receipts.get(e.id);
+          const rs = e.receipts;
           return (
             <tr key={e.id} data-expense={e.id}>
               <td data-label={t('expenses.col.date')} className="nowrap">
@@ -128,11 +127,7 @@ export function ExpensesPage() {
                 <ExpenseStatusBadge status={e.status} />
               </td>
               <td data-label={t('expenses.col.receipt')}>
-                {!rs ? (
-                  <span className="muted" aria-hidden="true">
-                    …
-                  </span>
-                ) : rs.length > 0 ? (
+                {rs.length > 0 ? (
                   <ReceiptIndicator receipts={rs} />
                 ) : e.kind === 'receipt' ? (
                   <Badge tone="amber">{t('expenses.receipts.missing')}</Badge>
