@@ -3,7 +3,7 @@
 // PDFs — each its own object with its own SHA-256, served with the original's visibility rule.
 // Real images are made here with sharp and pdf-lib. The HEIC sample (test/fixtures/receipt-240x160.heic)
 // was encoded by libheif's heif-enc with x265 (see test/fixtures/README.md): no npm package we
-// could find ships a HEIC file. On the local object store (S3 is covered by test/object-store.test.ts).
+// could find ships a HEIC file. On the local object store, and once end to end on S3 (s3rver).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
@@ -15,6 +15,7 @@ import { receiptRender } from '../worker/jobs/receipt-render.ts';
 import { startWorker } from '../worker/main.ts';
 import { Client, createTestContext, testClock, type TestContext } from './support/context.ts';
 import { createTenantWithAdmin, createUser, PASSWORD, type TestUser } from './support/factories.ts';
+import { startS3rver } from './support/s3.ts';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const RED = [220, 30, 30];
@@ -303,5 +304,44 @@ describe('cleanup', () => {
     await fetchRendition(kept.id, 'normalized');
     // a render job arriving after the cleanup finds nothing to do
     expect(await render(gone.sha256)).toBe('gone');
+  });
+});
+
+describe('on the S3 object store (s3rver on loopback)', () => {
+  it('renders from the original in the bucket, serves the renditions, and the cleanup removes them from the bucket', async () => {
+    const s3 = await startS3rver();
+    const s3clock = testClock(new Date());
+    const c2 = await createTestContext({ S3_ENDPOINT: s3.endpoint, S3_BUCKET: s3.options.bucket, S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER' }, { clock: s3clock });
+    try {
+      expect(c2.c.objects.kind).toBe('s3');
+      const t = await createTenantWithAdmin(c2);
+      const u = await createUser(c2, t.tenantId, ['employee']);
+      const cl = new Client(c2);
+      await cl.login(u.email, PASSWORD);
+      const refs = { categoryId: (await cl.get('/api/v1/categories')).body.items[0].id, paymentMethodId: (await cl.get('/api/v1/payment-methods')).body.items[0].id };
+      const e = (await cl.post('/api/v1/expenses', { date: '2026-01-15', merchant: 'Café', amountMinor: 1250, currency: 'EUR', ...refs })).body.id;
+      const photo = await jpegOf(halves(900, 600), 6);
+      const up = await cl.agent.post(`/api/v1/expenses/${e}/receipts`).set('X-CSRF-Token', cl.csrf).attach('files', photo, { filename: 'photo.jpg', contentType: 'image/jpeg' });
+      expect(up.status).toBe(201);
+      const { id, sha256 } = up.body.items[0];
+      expect(await receiptRender(c2.c, { tenantId: t.tenantId, sha256 })).toBe('rendered');
+      const r = await binary(cl.get(`/api/v1/receipts/${id}/renditions/normalized`));
+      expect(r.status).toBe(200);
+      expect(await sharp(r.body as Buffer).metadata()).toMatchObject({ width: 600, height: 900 });
+      const derived = async () => {
+        const keys: string[] = [];
+        for await (const o of c2.c.objects.list(`${t.tenantId}/derived/${sha256}/`)) keys.push(o.key);
+        return keys;
+      };
+      expect(await derived()).toEqual([renditionKey(t.tenantId, sha256, 'normalized'), renditionKey(t.tenantId, sha256, 'thumbnail')]);
+      expect((await cl.delete(`/api/v1/expenses/${e}`)).status).toBe(204);
+      s3clock.advance(61 * 60_000);
+      expect((await c2.c.receipts.cleanup()).released).toBe(1);
+      expect(await derived()).toEqual([]);
+      expect(await c2.c.objects.head(`${t.tenantId}/${sha256}`)).toBeUndefined();
+    } finally {
+      await c2.close();
+      await s3.stop();
+    }
   });
 });
