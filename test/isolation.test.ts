@@ -84,6 +84,7 @@ const fixtures: Record<string, () => Promise<Call>> = {
     return { params: { id, name: 'normalized' } };
   },
   'delete /receipts/:id': async () => ({ params: { id: await aReceipt() } }),
+  'post /receipts/:id/ocr': async () => ({ params: { id: await aReceipt() } }),
   'patch /expenses/:id': async () => ({ params: { id: await aExpense() }, body: { version: 1, merchant: 'Renamed by B?' } }),
   'get /vehicles/:id': async () => ({ params: { id: await aVehicle() } }),
   'patch /vehicles/:id': async () => ({ params: { id: await aVehicle() }, body: { name: 'Renamed by B?' } }),

@@ -290,7 +290,7 @@ describe('handlers: exactly one per job', () => {
     expect(() => checkHandlers(ctx.c, [], ['receipt.render'])).toThrow(/job "receipt.render" has no handler/);
     const twice = [...jobHandlers, { name: 'receipt.render', run: noop }];
     expect(() => checkHandlers(ctx.c, twice)).toThrow(/job "receipt.render" has 2 handlers/);
-    expect(() => checkHandlers(ctx.c, [...jobHandlers, { name: 'receipt.ocr', run: noop }])).toThrow(/"receipt.ocr", which storage\/queue\/contract.ts does not declare/);
+    expect(() => checkHandlers(ctx.c, [...jobHandlers, { name: 'receipt.translate', run: noop }])).toThrow(/"receipt.translate", which storage\/queue\/contract.ts does not declare/);
     // startWorker checks first and starts nothing (no schedule, no claim loop) when it refuses
     expect(() => startWorker(ctx.c, { handlers: twice })).toThrow(/refuses to start: job "receipt.render" has 2 handlers/);
     expect(() => startWorker(ctx.c, { handlers: [] })).toThrow(/job "receipt.render" has no handler/);

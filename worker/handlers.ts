@@ -4,6 +4,7 @@
 import type { Container } from '../api/container.ts';
 import { JOB_NAMES, type JobName, type JobPayload } from '../storage/queue/contract.ts';
 import type { JobContext, JobHandlerFn } from './job-runner.ts';
+import { receiptOcr } from './jobs/receipt-ocr.ts';
 import { receiptRender } from './jobs/receipt-render.ts';
 
 export type JobHandler<N extends JobName> = (c: Container, payload: JobPayload<N>, ctx: JobContext) => Promise<unknown>;
@@ -15,6 +16,7 @@ const handle = <N extends JobName>(name: N, run: JobHandler<N>): HandlerEntry =>
 
 export const jobHandlers: readonly HandlerEntry[] = [
   handle('receipt.render', receiptRender),
+  handle('receipt.ocr', receiptOcr),
 ];
 
 export class HandlerRegistryError extends Error {}

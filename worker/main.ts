@@ -1,6 +1,7 @@
 // A worker process: claims queued jobs (worker/job-runner.ts) and runs the schedule. Any number
 // of them may run against one PostgreSQL; `npm start` (embedded database) runs one inside the
 // API process.
+import { closeOcrEngine } from './ocr/engine-holder.ts';
 import { loadConfig, ConfigError } from '../api/config.ts';
 import { createContainer, type Container } from '../api/container.ts';
 import { checkHandlers, type HandlerEntry } from './handlers.ts';
@@ -27,6 +28,7 @@ export function startWorker(c: Container, o: WorkerOptions = {}): () => Promise<
   return async () => {
     stopSchedules();
     await runner.stop();
+    await closeOcrEngine();
   };
 }
 

@@ -222,6 +222,11 @@ export interface ExpenseTable {
   version: Default<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** Fields the user set themselves: OCR never overwrites them. */
+  user_fields: ColumnType<string[], string[] | undefined, string[]>;
+  /** Fields OCR filled (shown for review), and its confidence per field. */
+  ocr_fields: ColumnType<string[], string[] | undefined, string[]>;
+  ocr_confidence: ColumnType<Record<string, number>, string | undefined, string>;
   search: ColumnType<string, never, never>;
   // kind 'mileage' (003_mileage.sql): every trip column set; otherwise all null.
   vehicle_id: Default<string | null>;
@@ -327,6 +332,16 @@ export interface JobTable {
   finished_at: Date | null;
 }
 
+export interface ReceiptOcrTable {
+  tenant_id: string;
+  sha256: string;
+  source: 'ocr' | 'pdf-text';
+  text: string;
+  fields: ColumnType<Record<string, unknown>, string, string>;
+  ms: number;
+  created_at: Timestamp;
+}
+
 export interface DB {
   tenant: TenantTable;
   team: TeamTable;
@@ -353,6 +368,7 @@ export interface DB {
   per_diem_rate: PerDiemRateTable;
   receipt_blob: ReceiptBlobTable;
   receipt: ReceiptTable;
+  receipt_ocr: ReceiptOcrTable;
   receipt_rendition: ReceiptRenditionTable;
   job: JobTable;
 }

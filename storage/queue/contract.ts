@@ -37,6 +37,16 @@ export const JOBS = {
     maxBackoffMs: 30 * 60_000,
     singletonKey: (p) => `${p.tenantId}:${p.sha256}`,
   }),
+  /** Reads a receipt original (OCR or a PDF's text layer) and fills the editable expenses using it. */
+  'receipt.ocr': job({
+    payload: z.strictObject({ tenantId: z.uuid(), sha256 }),
+    maxAttempts: 4,
+    priority: 5, // before renditions: the employee is waiting for the fields
+    leaseMs: 5 * 60_000,
+    backoffMs: 30_000,
+    maxBackoffMs: 30 * 60_000,
+    singletonKey: (p) => `${p.tenantId}:${p.sha256}`,
+  }),
 } satisfies JobContract;
 
 export type Jobs = typeof JOBS;

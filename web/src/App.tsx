@@ -63,6 +63,7 @@ export const appRoutes: AppRoute[] = [
   { path: '/users/import', allow: clientAdmin, render: () => <UsersPage tab="import" /> },
   { path: '/settings', allow: clientAdmin, render: () => <SettingsPage tab="categories" />, nav: { label: 'nav.settings', section: '/settings' } },
   { path: '/settings/rates', allow: clientAdmin, render: () => <SettingsPage tab="rates" /> },
+  { path: '/settings/ocr-failures', allow: clientAdmin, render: () => <SettingsPage tab="ocr-failures" /> },
   { path: '/audit', allow: clientAdmin, render: () => <AuditPage />, nav: { label: 'nav.audit', section: '/audit' } },
   { path: '/clients', allow: operator, render: () => <ClientsPage />, nav: { label: 'nav.clients', section: '/clients' } },
   { path: '/profile', allow: everyone, render: () => <ProfilePage />, nav: { label: 'nav.profile', section: '/profile' } },

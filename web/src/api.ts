@@ -9,7 +9,7 @@ import type { UserView, TeamView, ImportResult, InviteUser, UpdateUser } from '.
 import type { CreateExpense, ExpenseView, ExpenseWithReceipts, UpdateExpense, VatLine as VatLineSchema } from '../../api/features/expenses/expenses.schemas.ts';
 import type { CategoryView, PaymentMethodView } from '../../api/features/categories/categories.schemas.ts';
 import type { RateView } from '../../api/features/rates/rates.schemas.ts';
-import type { ReceiptView } from '../../api/features/receipts/receipts.schemas.ts';
+import type { ReceiptView, OcrFailure as OcrFailureSchema, ScanResult as ScanResultSchema } from '../../api/features/receipts/receipts.schemas.ts';
 import type { CreateMileage, CreatePerDiem, CreateVehicle, PerDiemRateView, UpdateMileage, UpdatePerDiem, VehicleView } from '../../api/features/mileage/mileage.schemas.ts';
 
 export type Session = z.infer<typeof SessionView>;
@@ -45,6 +45,10 @@ export type MileagePatch = UpdateMileage;
 export type PerDiemRate = PerDiemRateView;
 export type PerDiemInput = CreatePerDiem;
 export type PerDiemPatch = UpdatePerDiem;
+/** A receipt whose reading was given up (GET /receipts/ocr-failures). */
+export type OcrFailure = z.infer<typeof OcrFailureSchema>;
+/** POST /expenses/scan: the draft made from the receipts, which OCR fills. */
+export type ScanResult = z.infer<typeof ScanResultSchema>;
 
 export const API = '/api/v1';
 const PROBLEM_BASE = 'https://justif.app/problems/';

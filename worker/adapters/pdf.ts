@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createCanvas } from '@napi-rs/canvas';
-import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { getDocument, Util } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { RawImage } from './image.ts';
 
 export const MAX_PAGES = 5;
@@ -18,15 +18,32 @@ const PAGE_MAX_SIDE = 16_000;
 const pdfjsDir = dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
 const resource = (folder: string) => `${join(pdfjsDir, folder)}/`;
 
+/** A run of text of the PDF's text layer, with its box in points from the page's top left. */
+export interface PdfTextItem {
+  text: string;
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+export interface PdfTextPage {
+  number: number;
+  width: number;
+  height: number;
+  items: PdfTextItem[];
+}
+
 export interface PdfPages {
   /** Pages in the document (only the first MAX_PAGES are rasterised). */
   count: number;
-  /** Rasterises the first pages one by one (one page's pixels in memory at a time). */
-  pages(): AsyncGenerator<RawImage & { number: number }>;
+  /** Rasterises the first pages (at most `max`, MAX_PAGES by default) one by one (one page's pixels in memory at a time). */
+  pages(max?: number): AsyncGenerator<RawImage & { number: number }>;
+  /** The text layer of the first pages (born-digital PDFs have one; scans usually none). */
+  text(max?: number): Promise<PdfTextPage[]>;
   close(): Promise<void>;
 }
 
-export async function openPdf(file: Buffer, o: { maxPixels: number; signal?: AbortSignal }): Promise<PdfPages> {
+export async function openPdf(file: Buffer, o: { maxPixels: number; signal?: AbortSignal; /** PAGE_DPI by default */ dpi?: number }): Promise<PdfPages> {
   const task = getDocument({
     data: new Uint8Array(file), // a copy: pdfjs takes ownership of the buffer it is given
     isEvalSupported: false,
@@ -46,13 +63,13 @@ export async function openPdf(file: Buffer, o: { maxPixels: number; signal?: Abo
   const pixelCap = Math.min(PAGE_MAX_PIXELS, o.maxPixels);
   return {
     count: doc.numPages,
-    async *pages() {
-      for (let n = 1; n <= Math.min(doc.numPages, MAX_PAGES); n++) {
+    async *pages(max = MAX_PAGES) {
+      for (let n = 1; n <= Math.min(doc.numPages, MAX_PAGES, max); n++) {
         o.signal?.throwIfAborted();
         const page = await doc.getPage(n);
         try {
           const natural = page.getViewport({ scale: 1 }); // in points (1/72 inch)
-          let scale = PAGE_DPI / 72;
+          let scale = (o.dpi ?? PAGE_DPI) / 72;
           const area = natural.width * natural.height * scale * scale;
           if (area > pixelCap) scale *= Math.sqrt(pixelCap / area);
           scale = Math.min(scale, PAGE_MAX_SIDE / Math.max(natural.width, natural.height));
@@ -74,6 +91,31 @@ export async function openPdf(file: Buffer, o: { maxPixels: number; signal?: Abo
           page.cleanup();
         }
       }
+    },
+    async text(max = MAX_PAGES) {
+      const out: PdfTextPage[] = [];
+      for (let n = 1; n <= Math.min(doc.numPages, MAX_PAGES, max); n++) {
+        o.signal?.throwIfAborted();
+        const page = await doc.getPage(n);
+        try {
+          const viewport = page.getViewport({ scale: 1 });
+          const content = await page.getTextContent();
+          const items: PdfTextItem[] = [];
+          for (const it of content.items) {
+            if (!('str' in it) || !it.str.trim()) continue;
+            // the item's baseline origin and font size, in top-down page coordinates
+            const t = Util.transform(viewport.transform, it.transform) as number[];
+            const size = Math.hypot(t[2]!, t[3]!) || it.height;
+            const x0 = t[4]!;
+            const y1 = t[5]!;
+            items.push({ text: it.str, x0, y0: y1 - size, x1: x0 + Math.max(it.width, 1), y1: y1 + 0.2 * size });
+          }
+          out.push({ number: n, width: viewport.width, height: viewport.height, items });
+        } finally {
+          page.cleanup();
+        }
+      }
+      return out;
     },
     async close() {
       o.signal?.removeEventListener('abort', onAbort);

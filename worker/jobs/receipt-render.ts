@@ -30,7 +30,7 @@ export async function receiptRender(c: Container, p: JobPayload<'receipt.render'
   return (await c.receipts.saveRenditions(p.tenantId, p.sha256, renditions)) === 'saved' ? 'rendered' : 'gone';
 }
 
-async function readVerified(stream: AsyncIterable<unknown> & { destroy(): void }, size: number, sha256: string, signal?: AbortSignal): Promise<Buffer> {
+export async function readVerified(stream: AsyncIterable<unknown> & { destroy(): void }, size: number, sha256: string, signal?: AbortSignal): Promise<Buffer> {
   const hash = createHash('sha256');
   const parts: Buffer[] = [];
   let read = 0;

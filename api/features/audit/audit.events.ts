@@ -43,6 +43,8 @@ export type AuditEventBody =
   | { type: 'expense.created'; data: { amountMinor: number; currency: string } }
   | { type: 'expense.updated'; data: { fields: string[] } }
   | { type: 'expense.deleted'; data: Record<string, never> }
+  | { type: 'expense.ocr_applied'; data: { fields: string[] } }
+  | { type: 'receipt.ocr_requested'; data: { receiptId: string } }
   | { type: 'receipt.attached'; data: { receiptId: string; sha256: string; size: number } }
   | { type: 'receipt.removed'; data: { receiptId: string; sha256: string } };
 
@@ -134,6 +136,8 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'expense.created': () => `${who} a créé ${target}`,
         'expense.updated': () => `${who} a modifié ${list(d.fields)} de ${target}`,
         'expense.deleted': () => `${who} a supprimé ${target}`,
+        'expense.ocr_applied': () => `Lecture du justificatif : ${list(d.fields) || 'aucun champ'} rempli(s) sur ${target}`,
+        'receipt.ocr_requested': () => `${who} a demandé une nouvelle lecture d’un justificatif de ${target}`,
         'receipt.attached': () => `${who} a joint un justificatif à ${target} (${Math.ceil(Number(d.size) / 1024)} Ko)`,
         'receipt.removed': () => `${who} a retiré un justificatif de ${target}`,
       }
@@ -177,6 +181,8 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'expense.created': () => `${who} created ${target}`,
         'expense.updated': () => `${who} changed ${list(d.fields)} of ${target}`,
         'expense.deleted': () => `${who} deleted ${target}`,
+        'expense.ocr_applied': () => `Receipt read: ${list(d.fields) || 'no field'} filled on ${target}`,
+        'receipt.ocr_requested': () => `${who} asked to read again a receipt of ${target}`,
         'receipt.attached': () => `${who} attached a receipt to ${target} (${Math.ceil(Number(d.size) / 1024)} KB)`,
         'receipt.removed': () => `${who} removed a receipt from ${target}`,
       };

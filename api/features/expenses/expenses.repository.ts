@@ -8,7 +8,29 @@ export interface Duplicate {
   expenseId: string;
   reason: 'same_file' | 'same_details';
 }
-export type ExpenseRow = Row<'expense'> & { vatLines: VatLine[]; duplicates: Duplicate[] };
+/** Reading the receipts: queued or running, done for every receipt, or failed (dead-lettered). */
+export type OcrStatus = 'reading' | 'done' | 'failed' | null;
+export type ExpenseRow = Row<'expense'> & { vatLines: VatLine[]; duplicates: Duplicate[]; ocrStatus: OcrStatus };
+
+async function ocrStatusOf(tdb: TenantDb, ids: string[]): Promise<Map<string, OcrStatus>> {
+  const receipts = await tdb.selectFrom('receipt').select(['expense_id', 'sha256']).where('expense_id', 'in', ids).execute();
+  const out = new Map<string, OcrStatus>();
+  if (receipts.length === 0) return out;
+  const shas = [...new Set(receipts.map((r) => r.sha256))];
+  const read = new Set((await tdb.selectFrom('receipt_ocr').select('sha256').where('sha256', 'in', shas).execute()).map((r) => r.sha256));
+  const keys = shas.map((s) => `${tdb.tenantId}:${s}`);
+  // The latest OCR job of each original (the job table is shared; its key carries the Client).
+  const jobs = await tdb.raw.selectFrom('job').select(['singleton_key', 'state']).distinctOn('singleton_key')
+    .where('name', '=', 'receipt.ocr').where('singleton_key', 'in', keys).orderBy('singleton_key').orderBy('id', 'desc').execute();
+  const state = new Map(jobs.map((j) => [j.singleton_key!.slice(tdb.tenantId.length + 1), j.state]));
+  for (const id of ids) {
+    const mine = receipts.filter((r) => r.expense_id === id).map((r) => r.sha256);
+    if (mine.length === 0) continue;
+    const states = mine.map((s) => (read.has(s) ? 'done' : state.get(s) === 'dead' ? 'failed' : state.get(s) === 'queued' || state.get(s) === 'running' ? 'reading' : null));
+    out.set(id, states.includes('reading') ? 'reading' : states.includes('failed') ? 'failed' : states.every((s) => s === 'done') ? 'done' : null);
+  }
+  return out;
+}
 export interface Viewer {
   userId: string;
   roles: Role[];
@@ -88,10 +110,12 @@ async function enrich(tdb: TenantDb, rows: Row<'expense'>[]): Promise<ExpenseRow
   const ids = rows.map((r) => r.id);
   const lines = await tdb.selectFrom('expense_vat_line').selectAll().where('expense_id', 'in', ids).orderBy('position').execute();
   const dups = await duplicatesOf(tdb, ids);
+  const ocr = await ocrStatusOf(tdb, ids);
   return rows.map((r) => ({
     ...r,
     vatLines: lines.filter((l) => l.expense_id === r.id).map((l) => ({ rateBp: l.rate_bp, baseMinor: l.base_minor, vatMinor: l.vat_minor })),
     duplicates: (dups.get(r.id) ?? []).sort((a, b) => (a.expenseId < b.expenseId ? -1 : 1)),
+    ocrStatus: ocr.get(r.id) ?? null,
   }));
 }
 

@@ -61,6 +61,10 @@ export const ExpenseView = z.object({
   project: z.string().nullable(),
   attendees: z.array(z.string()),
   vatLines: z.array(VatLine),
+  /** Reading the receipts (R-OCR-2): the status, the fields OCR filled and its confidence in each (0–1). */
+  ocr: z.object({ status: z.enum(['reading', 'done', 'failed']).nullable(), fields: z.array(z.string()), confidence: z.record(z.string(), z.number()) }),
+  /** Fields the user set (OCR never overwrites them); on a scanned draft, the others are placeholders until read. */
+  userFields: z.array(z.string()),
   /** Other expenses this one may duplicate (R-CAP-5): flagged for the approver, never blocked. */
   duplicates: z.array(z.object({ expenseId: z.string(), reason: z.enum(['same_file', 'same_details']) })),
   /** kind 'mileage': the trip, priced with the barème of `scaleYear` (see api/features/mileage). */

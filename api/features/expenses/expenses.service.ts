@@ -6,7 +6,7 @@ import type { ExpenseKind } from '../../../storage/db/schema.ts';
 import type { TenantDb } from '../../../storage/db/tenant-db.ts';
 import type { Clock } from '../../clock.ts';
 import { AppError, type FieldError } from '../../http/errors.ts';
-import { convertMinor, isCurrency, vatOf } from '../../lib/money.ts';
+import { convertMinor, isCurrency, minorDigits, vatOf } from '../../lib/money.ts';
 import type { AuditActor, AuditService } from '../audit/audit.service.ts';
 import type { RatesService } from '../rates/rates.service.ts';
 import { decodeCursor, encodeCursor, expensesRepository as repo, type ExpenseRow, type Viewer } from './expenses.repository.ts';
@@ -21,7 +21,7 @@ export function expenseView(r: ExpenseRow): ExpenseView {
     id: r.id, userId: r.user_id, status: r.status, kind: r.kind, date: r.expense_date, merchant: r.merchant, description: r.description,
     categoryId: r.category_id, paymentMethodId: r.payment_method_id, reimbursable: r.reimbursable,
     amountMinor: r.amount_minor, currency: r.currency, convertedMinor: r.converted_minor, clientCurrency: r.client_currency,
-    rate: r.rate.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''), rateDate: r.rate_date, project: r.project, attendees: r.attendees, vatLines: r.vatLines, duplicates: r.duplicates,
+    rate: r.rate.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''), rateDate: r.rate_date, project: r.project, attendees: r.attendees, vatLines: r.vatLines, duplicates: r.duplicates, ocr: { status: r.ocrStatus, fields: r.ocr_fields, confidence: r.ocr_confidence }, userFields: r.user_fields,
     ...(r.kind === 'mileage' ? { mileage: mileageView(r) } : {}),
     ...(r.kind === 'per_diem' ? { perDiem: { rateId: r.per_diem_rate_id!, units: r.per_diem_units!, unitAmountMinor: r.amount_minor / r.per_diem_units! } } : {}),
     version: r.version, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
@@ -46,6 +46,26 @@ export function editRouteOf(kind: ExpenseKind, id: string): string {
  * expenses (mileage: the later trips of the same vehicle and year) wraps `remove` to re-price them.
  */
 export type ExpenseDeleteHook = (tx: TenantDb, actor: AuditActor, row: ExpenseRow, remove: () => Promise<void>) => Promise<void>;
+
+/** What OCR read on a receipt, as the OCR feature hands it over (decimal strings, ISO date). */
+export interface OcrReading {
+  merchant: string | null;
+  date: string | null;
+  total: string | null;
+  currency: string | null;
+  vat: { rate: string; base: string | null; amount: string | null }[];
+  confidence: { merchant: number; date: number; total: number; currency: number; vat: number };
+  text: string;
+}
+const OCR_CONFIDENCE_OF = { merchant: 'merchant', date: 'date', amountMinor: 'total', currency: 'currency', vatLines: 'vat' } as const;
+
+/** "12.50" in a currency's minor units (1250), or undefined if it has more digits than the currency. */
+function toMinor(decimal: string, currency: string): number | undefined {
+  const m = /^(\d{1,9})(?:\.(\d+))?$/.exec(decimal);
+  const digits = minorDigits(currency);
+  if (!m || (m[2] ?? '').length > digits) return undefined;
+  return Number(m[1]) * 10 ** digits + Number((m[2] ?? '').padEnd(digits, '0') || 0);
+}
 
 /** The edit was based on an older version of the expense (optimistic concurrency). */
 export function stale(current: number, sent: number): AppError {
@@ -76,7 +96,7 @@ export class ExpensesService {
       await tx.insertInto('expense', {
         id, user_id: viewer.userId, kind: 'receipt', expense_date: v.date, merchant: v.merchant, description: v.description ?? '',
         category_id: v.categoryId, payment_method_id: v.paymentMethodId, project: v.project ?? null, attendees: JSON.stringify(v.attendees ?? []),
-        amount_minor: v.amountMinor, currency: v.currency, ...checked,
+        amount_minor: v.amountMinor, currency: v.currency, ...checked, user_fields: Object.keys(v).sort(),
       }).execute();
       await repo.replaceVatLines(tx, id, v.vatLines ?? []);
       await this.d.audit.record(tx.raw, actor, { type: 'expense.created', tenantId: tx.tenantId, target: { type: 'expense', id }, data: { amountMinor: v.amountMinor, currency: v.currency } });
@@ -102,6 +122,8 @@ export class ExpensesService {
         expense_date: next.date, merchant: next.merchant, description: next.description, category_id: next.categoryId, payment_method_id: next.paymentMethodId,
         amount_minor: next.amountMinor, currency: next.currency, project: next.project, attendees: JSON.stringify(next.attendees), ...checked,
         version: before.version + 1, updated_at: this.d.clock.now(),
+        // What the user sets is theirs: OCR will not overwrite it, and it is no longer "read by OCR".
+        user_fields: [...new Set([...before.user_fields, ...fields])].sort(), ocr_fields: before.ocr_fields.filter((f) => !fields.includes(f)),
       }).where('id', '=', id).where('version', '=', before.version).execute();
       if (patch.vatLines) await repo.replaceVatLines(tx, id, patch.vatLines);
       await this.d.audit.record(tx.raw, actor, { type: 'expense.updated', tenantId: tx.tenantId, target: { type: 'expense', id }, data: { fields } });
@@ -115,6 +137,97 @@ export class ExpensesService {
       const remove = async () => void (await tx.deleteFrom('expense').where('id', '=', id).execute());
       await (this.d.onDelete ? this.d.onDelete(tx, actor, row, remove) : remove());
       await this.d.audit.record(tx.raw, actor, { type: 'expense.deleted', tenantId: tx.tenantId, target: { type: 'expense', id }, data: {} });
+    });
+  }
+
+  /**
+   * A draft to be filled from its receipts (scan first, type later): placeholders the user has
+   * not typed — today, no merchant, zero in the Client's currency, the "other" category, paid
+   * personally — that OCR replaces as soon as it has read the receipt.
+   */
+  async createForScan(tdb: TenantDb, viewer: Viewer, actor: AuditActor): Promise<ExpenseView> {
+    return tdb.transaction(async (tx) => {
+      const category = await tx.selectFrom('category').select('id').where('code', '=', 'other').where('active', '=', true).executeTakeFirst()
+        ?? (await tx.selectFrom('category').select('id').where('active', '=', true).orderBy('name').executeTakeFirst());
+      const method = await tx.selectFrom('payment_method').select(['id', 'reimbursable']).where('active', '=', true).orderBy('reimbursable', 'desc').orderBy('name').executeTakeFirst();
+      if (!category || !method) throw new AppError('conflict', 'The Client has no active category or payment method: an admin adds one');
+      const today = DateTime.fromJSDate(this.d.clock.now(), { zone: 'Europe/Paris' }).toISODate()!;
+      const { currency } = await tx.raw.selectFrom('tenant').select('currency').where('id', '=', tx.tenantId).executeTakeFirstOrThrow();
+      const id = randomUUID();
+      await tx.insertInto('expense', {
+        id, user_id: viewer.userId, kind: 'receipt', expense_date: today, category_id: category.id, payment_method_id: method.id, reimbursable: method.reimbursable,
+        amount_minor: 0, currency, converted_minor: 0, client_currency: currency, rate: '1', rate_date: today, user_fields: [],
+      }).execute();
+      await this.d.audit.record(tx.raw, actor, { type: 'expense.created', tenantId: tx.tenantId, target: { type: 'expense', id }, data: { amountMinor: 0, currency } });
+      return expenseView((await repo.byId(tx, id))!);
+    });
+  }
+
+  /**
+   * Fills an editable expense from what OCR read on its receipts, field by field, never over what
+   * the user typed. The raw text goes to `ocr_text` (searchable) whatever the fields.
+   */
+  async applyOcr(tdb: TenantDb, actor: AuditActor, expenseId: string, read: OcrReading): Promise<string[]> {
+    return tdb.transaction(async (tx) => {
+      const e = await repo.byId(tx, expenseId);
+      if (!e || !EDITABLE.includes(e.status as (typeof EDITABLE)[number]) || e.kind !== 'receipt') return [];
+      const mine = new Set(e.user_fields);
+      const today = DateTime.fromJSDate(this.d.clock.now(), { zone: 'Europe/Paris' }).toISODate()!;
+      const next: Partial<{ merchant: string; date: string; amountMinor: number; currency: string; vatLines: VatLine[] }> = {};
+      if (read.merchant && !mine.has('merchant')) next.merchant = read.merchant.slice(0, 200);
+      if (read.date && read.date <= today && read.date >= '2000-01-01' && !mine.has('date')) next.date = read.date;
+      const currency = read.currency && isCurrency(read.currency) ? read.currency : e.currency;
+      if (read.total && !mine.has('amountMinor') && !mine.has('currency')) {
+        const minor = toMinor(read.total, currency);
+        if (minor !== undefined) Object.assign(next, { amountMinor: minor, currency });
+      }
+      const amount = next.amountMinor ?? e.amount_minor;
+      const cur = next.currency ?? e.currency;
+      if (!mine.has('vatLines') && read.vat.length) {
+        const lines = read.vat.flatMap((l) => {
+          const base = l.base ? toMinor(l.base, cur) : undefined;
+          const vat = l.amount ? toMinor(l.amount, cur) : undefined;
+          const rateBp = Math.round(Number(l.rate) * 100);
+          return base !== undefined && vat !== undefined && rateBp >= 0 && rateBp <= 10_000 ? [{ rateBp, baseMinor: base, vatMinor: vat }] : [];
+        });
+        // Only lines that hold together: each VAT ≈ base × rate, and no more than the amount.
+        const sound = lines.length === read.vat.length && lines.every((l) => Math.abs(vatOf(l.baseMinor, l.rateBp) - l.vatMinor) <= VAT_TOLERANCE_MINOR)
+          && lines.reduce((s, l) => s + l.baseMinor + l.vatMinor, 0) <= amount;
+        if (sound) next.vatLines = lines;
+      }
+      const date = next.date ?? e.expense_date;
+      let conversion: { converted_minor: number; client_currency: string; rate: string; rate_date: string } | undefined;
+      if (next.amountMinor !== undefined || next.date !== undefined) {
+        try {
+          const r = await this.d.rates.rateFor(tx, cur, date);
+          conversion = { converted_minor: convertMinor(amount, cur, r.clientCurrency, r.rate), client_currency: r.clientCurrency, rate: r.rate, rate_date: r.date };
+        } catch {
+          // No rate for the currency read: keep the amount as it was; the user completes it.
+          delete next.amountMinor;
+          delete next.currency;
+          if (next.date) {
+            const r = await this.d.rates.rateFor(tx, e.currency, date).catch(() => undefined);
+            if (r) conversion = { converted_minor: convertMinor(e.amount_minor, e.currency, r.clientCurrency, r.rate), client_currency: r.clientCurrency, rate: r.rate, rate_date: r.date };
+            else delete next.date;
+          }
+        }
+      }
+      const filled = Object.keys(next).sort();
+      const confidence = Object.fromEntries(filled.map((f) => [f, read.confidence[OCR_CONFIDENCE_OF[f as keyof typeof OCR_CONFIDENCE_OF]] ?? 0]));
+      await tx.updateTable('expense').set({
+        ...(next.merchant !== undefined ? { merchant: next.merchant } : {}),
+        ...(next.date !== undefined ? { expense_date: next.date } : {}),
+        ...(next.amountMinor !== undefined ? { amount_minor: next.amountMinor, currency: next.currency! } : {}),
+        ...(conversion ?? {}),
+        ocr_text: read.text.slice(0, 100_000),
+        ocr_fields: [...new Set([...e.ocr_fields, ...filled])].sort(),
+        ocr_confidence: JSON.stringify({ ...e.ocr_confidence, ...confidence }),
+        // Only a change the user can see moves the version (the raw text alone does not).
+        ...(filled.length ? { version: e.version + 1, updated_at: this.d.clock.now() } : {}),
+      }).where('id', '=', expenseId).execute();
+      if (next.vatLines) await repo.replaceVatLines(tx, expenseId, next.vatLines);
+      await this.d.audit.record(tx.raw, actor, { type: 'expense.ocr_applied', tenantId: tx.tenantId, target: { type: 'expense', id: expenseId }, data: { fields: filled } });
+      return filled;
     });
   }
 

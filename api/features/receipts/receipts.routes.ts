@@ -6,10 +6,11 @@ import { route } from '../../http/routes.ts';
 import { withUploadedFiles } from '../../http/uploads.ts';
 import { IdParams } from '../users/users.schemas.ts';
 import { HEAD_BYTES, TAIL_BYTES } from './file-check.ts';
-import { ReceiptList, RenditionParams } from './receipts.schemas.ts';
+import { OcrFailure, ReceiptList, RenditionParams, ScanResult } from './receipts.schemas.ts';
 
 const employee = { kind: 'client', roles: ['employee'] } as const;
 const anyone = { kind: 'client' } as const;
+const admin = { kind: 'client', roles: ['admin'] } as const;
 
 /** RFC 6266 / 5987: an ASCII fallback and the exact UTF-8 name. */
 function contentDisposition(name: string, inline: boolean): string {
@@ -26,6 +27,29 @@ async function send(body: Readable, res: Response): Promise<void> {
 }
 
 export const receiptsRoutes = [
+  route({
+    method: 'post', path: '/expenses/scan', tag: 'receipts', access: employee, scope: 'expenses:write', raw: true, status: 201,
+    summary: 'Scan first: a draft expense made from receipts (multipart field "files"), filled by OCR as soon as it has read them',
+    handler: async (_i, ctx, c) => {
+      const { maxBytes, maxFiles } = c.receipts.limits;
+      const made = await withUploadedFiles(ctx.req, ctx.res, { maxBytes, maxFiles, headBytes: HEAD_BYTES, tailBytes: TAIL_BYTES }, (files) =>
+        c.receipts.scan(ctx.tenant, ctx.principal, ctx.actor, files),
+      );
+      ctx.res.status(201).json(made);
+    },
+  }),
+  route({
+    method: 'post', path: '/receipts/:id/ocr', tag: 'receipts', summary: 'Read a receipt again (OCR); fills only what its owner has not typed', access: admin, params: IdParams, status: 202,
+    handler: async ({ params }, ctx, c) => {
+      await c.receipts.rerunOcr(ctx.tenant, ctx.actor, params.id);
+      return { status: 'queued' };
+    },
+  }),
+  route({
+    method: 'get', path: '/receipts/ocr-failures', tag: 'receipts', summary: 'Receipts whose reading was given up, with the error', access: admin,
+    response: z.object({ items: z.array(OcrFailure) }),
+    handler: async (_i, ctx, c) => c.receipts.ocrFailures(ctx.tenant),
+  }),
   route({
     method: 'post', path: '/expenses/:id/receipts', tag: 'receipts', access: employee, scope: 'expenses:write', params: IdParams, raw: true, status: 201,
     summary: 'Attach receipts (multipart field "files": JPEG, PNG, WebP, HEIC/HEIF or PDF; the type is read from the bytes)',

@@ -30,3 +30,11 @@ export type ReceiptView = z.infer<typeof ReceiptView>;
 export const ReceiptList = z.object({ items: z.array(ReceiptView) });
 export const ExpenseIdParams = z.strictObject({ id: z.uuid() });
 export const RenditionParams = z.strictObject({ id: z.uuid(), name: z.string().regex(RENDITION_NAME, 'normalized, thumbnail or page-N') });
+
+export const ScanResult = z.object({ expenseId: z.string(), receipts: z.array(ReceiptView) });
+export const OcrFailure = z.object({
+  receiptId: z.string(), expenseId: z.string(), name: z.string(), error: z.string(), attempts: z.number(), failedAt: z.string().nullable(),
+  /** Read again on request: a new attempt is queued or running. */
+  rerunning: z.boolean(),
+});
+export type OcrFailure = z.infer<typeof OcrFailure>;

@@ -29,9 +29,9 @@ import type { JobQueue } from '../../../storage/queue/queue.ts';
 import type { Clock } from '../../clock.ts';
 import { AppError } from '../../http/errors.ts';
 import type { SpooledFile } from '../../http/uploads.ts';
-import type { AuditActor, AuditService } from '../audit/audit.service.ts';
+import { SYSTEM_ACTOR, type AuditActor, type AuditService } from '../audit/audit.service.ts';
 import type { Viewer } from '../expenses/expenses.repository.ts';
-import type { ExpensesService } from '../expenses/expenses.service.ts';
+import type { ExpensesService, OcrReading } from '../expenses/expenses.service.ts';
 import { checkReceiptFile, declaredTypeConflict, type FileVerdict } from './file-check.ts';
 import type { ReceiptView, RenditionView } from './receipts.schemas.ts';
 
@@ -80,8 +80,51 @@ export class ReceiptsService {
     return this.d.expenses.assertEditable(tdb, viewer, expenseId, 'given receipts');
   }
 
-  async attach(tdb: TenantDb, viewer: Viewer, actor: AuditActor, expenseId: string, files: SpooledFile[]): Promise<ReceiptView[]> {
-    // 1. Every file is checked before anything is stored: one bad file refuses the whole upload.
+  /**
+   * Scan first, type later: a draft made from its receipts, which OCR fills. The files are checked
+   * before the draft exists, so a refused upload leaves nothing behind.
+   */
+  async scan(tdb: TenantDb, viewer: Viewer, actor: AuditActor, files: SpooledFile[]): Promise<{ expenseId: string; receipts: ReceiptView[] }> {
+    this.checkFiles(files);
+    const e = await this.d.expenses.createForScan(tdb, viewer, actor);
+    return { expenseId: e.id, receipts: await this.attach(tdb, viewer, actor, e.id, files) };
+  }
+
+  /** Reads a receipt again (an admin's request, e.g. after a dead-lettered reading). */
+  async rerunOcr(tdb: TenantDb, actor: AuditActor, receiptId: string): Promise<void> {
+    await tdb.transaction(async (tx) => {
+      const r = await tx.selectFrom('receipt').select(['sha256', 'expense_id']).where('id', '=', receiptId).executeTakeFirst();
+      if (!r) throw new AppError('not-found', 'No such receipt');
+      await this.d.queue.enqueue(tx.raw, 'receipt.ocr', { tenantId: tx.tenantId, sha256: r.sha256 });
+      await this.d.audit.record(tx.raw, actor, { type: 'receipt.ocr_requested', tenantId: tx.tenantId, target: { type: 'expense', id: r.expense_id }, data: { receiptId } });
+    });
+  }
+
+  /** The Client's receipts whose reading was given up (dead-lettered OCR jobs), newest first. */
+  async ocrFailures(tdb: TenantDb) {
+    const dead = await tdb.raw.selectFrom('job').select(['id', 'singleton_key', 'last_error', 'attempts', 'finished_at']).where('name', '=', 'receipt.ocr').where('state', '=', 'dead')
+      .where('singleton_key', 'like', `${tdb.tenantId}:%`).orderBy('finished_at', 'desc').limit(200).execute();
+    const later = dead.length
+      ? await tdb.raw.selectFrom('job').select(['id', 'singleton_key']).where('name', '=', 'receipt.ocr').where('state', 'in', ['queued', 'running']).where('singleton_key', 'in', dead.map((d) => d.singleton_key!)).execute()
+      : [];
+    // The latest given-up reading of each original (a re-run that failed again is one row).
+    const latest = dead.filter((d, i) => dead.findIndex((x) => x.singleton_key === d.singleton_key) === i);
+    dead.splice(0, dead.length, ...latest);
+    const shas = dead.map((d) => d.singleton_key!.slice(tdb.tenantId.length + 1));
+    const read = new Set(shas.length ? (await tdb.selectFrom('receipt_ocr').select('sha256').where('sha256', 'in', shas).execute()).map((r) => r.sha256) : []);
+    const receipts = shas.length ? await tdb.selectFrom('receipt').select(['id', 'expense_id', 'sha256', 'original_name']).where('sha256', 'in', shas).execute() : [];
+    return {
+      items: dead.flatMap((d, i) => {
+        const sha = shas[i]!;
+        if (read.has(sha)) return []; // read since (re-run)
+        const rerunning = later.some((j) => j.singleton_key === d.singleton_key && j.id > d.id);
+        return receipts.filter((r) => r.sha256 === sha).map((r) => ({ receiptId: r.id, expenseId: r.expense_id, name: r.original_name, error: d.last_error ?? '', attempts: d.attempts, failedAt: d.finished_at?.toISOString() ?? null, rerunning }));
+      }),
+    };
+  }
+
+  /** Every file checked from its bytes; one bad file refuses the whole upload (nothing stored). */
+  private checkFiles(files: SpooledFile[]) {
     const checked = files.map((f) => ({ f, v: verdict(f, this.d.limits.maxPixels) }));
     const bad = checked.filter((x) => !x.v.ok);
     if (bad.length) {
@@ -91,7 +134,12 @@ export class ReceiptsService {
         errors: bad.map((x) => ({ path: `files.${files.indexOf(x.f)}`, message: `${x.f.originalName}: ${(x.v as { message: string }).message}` })),
       });
     }
-    const accepted = checked.map(({ f, v }) => ({ f, type: (v as Extract<FileVerdict, { ok: true }>).type }));
+    return checked.map(({ f, v }) => ({ f, type: (v as Extract<FileVerdict, { ok: true }>).type }));
+  }
+
+  async attach(tdb: TenantDb, viewer: Viewer, actor: AuditActor, expenseId: string, files: SpooledFile[]): Promise<ReceiptView[]> {
+    // 1. Every file is checked before anything is stored: one bad file refuses the whole upload.
+    const accepted = this.checkFiles(files);
     for (let attempt = 1; ; attempt++) {
       // 2. Store what the Client does not hold yet (deduplicated by hash within the Client).
       for (const { f, type } of accepted) {
@@ -120,6 +168,10 @@ export class ReceiptsService {
           for (const sha256 of new Set(accepted.map((x) => x.f.sha256))) {
             const made = await tx.selectFrom('receipt_rendition').select('name').where('original_sha256', '=', sha256).where('name', '=', 'normalized').executeTakeFirst();
             if (!made) await this.d.queue.enqueue(tx.raw, 'receipt.render', { tenantId: tx.tenantId, sha256 });
+            // Bytes read before (another expense, the same photo twice): fill at once; else read them.
+            const read = await tx.selectFrom('receipt_ocr').selectAll().where('sha256', '=', sha256).executeTakeFirst();
+            if (read) await this.d.expenses.applyOcr(tx, SYSTEM_ACTOR, expenseId, ocrReading(read));
+            else await this.d.queue.enqueue(tx.raw, 'receipt.ocr', { tenantId: tx.tenantId, sha256 });
           }
           return this.views(tx, await this.rows(tx).where('r.id', 'in', ids).execute());
         });
@@ -210,6 +262,34 @@ export class ReceiptsService {
    * under the blob's lock, the rows — unless the blob was removed meanwhile: then the objects go
    * too. Idempotent: a second run replaces the same files and rows. 'gone' = nothing kept.
    */
+  /** The original for the OCR job, unless no receipt uses it any more. */
+  async sourceForOcr(tenantId: string, sha256: string) {
+    const tdb = new TenantDb(tenantId, this.d.db);
+    const blob = await tdb.selectFrom('receipt_blob').select(['media_type', 'size', 'ref_count']).where('sha256', '=', sha256).executeTakeFirst();
+    if (!blob || blob.ref_count === 0) return { status: 'gone' as const };
+    const currency = (await this.d.db.selectFrom('tenant').select('currency').where('id', '=', tenantId).executeTakeFirstOrThrow()).currency;
+    return { status: 'todo' as const, mediaType: blob.media_type, size: blob.size, sha256, currency, open: () => this.d.objects.get(receiptKey(tenantId, sha256)) };
+  }
+
+  /**
+   * Keeps what OCR read on an original (replacing an earlier reading) and fills every editable
+   * expense carrying it, field by field, never over what its owner typed.
+   */
+  async saveOcr(tenantId: string, sha256: string, r: OcrReading & { source: 'ocr' | 'pdf-text'; ms: number }): Promise<{ expenses: string[] }> {
+    const tdb = new TenantDb(tenantId, this.d.db);
+    return tdb.transaction(async (tx) => {
+      await advisoryXactLock(tx.raw as never, lockName(tenantId, sha256));
+      const blob = await tx.selectFrom('receipt_blob').select('ref_count').where('sha256', '=', sha256).executeTakeFirst();
+      if (!blob) return { expenses: [] };
+      const { text, source, ms, ...fields } = r;
+      await tx.deleteFrom('receipt_ocr').where('sha256', '=', sha256).execute();
+      await tx.insertInto('receipt_ocr', { sha256, source, text, fields: JSON.stringify(fields), ms: Math.round(ms) }).execute();
+      const expenses = [...new Set((await tx.selectFrom('receipt').select('expense_id').where('sha256', '=', sha256).execute()).map((x) => x.expense_id))];
+      for (const id of expenses) await this.d.expenses.applyOcr(tx, SYSTEM_ACTOR, id, r);
+      return { expenses };
+    });
+  }
+
   async saveRenditions(tenantId: string, originalSha256: string, files: RenditionFile[]): Promise<'saved' | 'gone'> {
     const stored: (RenditionFile & { sha256: string; size: number })[] = [];
     for (const f of files) {
@@ -327,4 +407,10 @@ function cleanName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';
   const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255);
   return clean || 'receipt';
+}
+
+/** A stored reading in the form the expenses service applies. */
+function ocrReading(row: { text: string; fields: Record<string, unknown> }): OcrReading {
+  const f = row.fields as Omit<OcrReading, 'text'>;
+  return { merchant: f.merchant ?? null, date: f.date ?? null, total: f.total ?? null, currency: f.currency ?? null, vat: f.vat ?? [], confidence: f.confidence ?? { merchant: 0, date: 0, total: 0, currency: 0, vat: 0 }, text: row.text };
 }

@@ -166,12 +166,19 @@ export function UploadProblem({ error, intro }: { error: unknown; intro?: string
   );
 }
 
+/** The words of a picker used for another purpose (scan first): its drop zone, camera and list. */
+export interface PickerLabels {
+  drop?: string;
+  camera?: string;
+  chosen?: string;
+}
+
 /**
  * The drop zone (the label of a multiple file input: click, Enter or Space opens the picker, or
  * drop files on it), a "Take a photo" input for phone cameras, and the chosen files with their
  * previews, hints and the server's message for each.
  */
-export function FilePicker({ files, onChange, problems, disabled }: { files: File[]; onChange: (files: File[]) => void; problems?: Map<File, string>; disabled?: boolean }) {
+export function FilePicker({ files, onChange, problems, disabled, labels = {} }: { files: File[]; onChange: (files: File[]) => void; problems?: Map<File, string>; disabled?: boolean; labels?: PickerLabels }) {
   const { t } = useI18n();
   const id = useId();
   const [over, setOver] = useState(false);
@@ -207,7 +214,7 @@ export function FilePicker({ files, onChange, problems, disabled }: { files: Fil
             }}
           />
           <UploadIcon />
-          <span className="dropzone__text">{t('receipts.drop')}</span>
+          <span className="dropzone__text">{labels.drop ?? t('receipts.drop')}</span>
           <span className="dropzone__hint" id={`${id}-hint`} aria-hidden="true">
             {t('receipts.drop.hint')}
           </span>
@@ -225,12 +232,12 @@ export function FilePicker({ files, onChange, problems, disabled }: { files: Fil
             }}
           />
           <CameraIcon />
-          <span>{t('receipts.camera')}</span>
+          <span>{labels.camera ?? t('receipts.camera')}</span>
         </label>
       </div>
       {files.length > HINT_MAX_FILES && <p className="field__hint picker__warn">{t('receipts.warn.count')}</p>}
       {files.length > 0 && (
-        <ul className="filelist" aria-label={t('receipts.chosen')}>
+        <ul className="filelist" aria-label={labels.chosen ?? t('receipts.chosen')}>
           {files.map((f, i) => (
             <ChosenFile key={`${i}-${f.name}-${f.size}-${f.lastModified}`} file={f} problem={problems?.get(f)} disabled={disabled} onRemove={() => onChange(files.filter((x) => x !== f))} />
           ))}

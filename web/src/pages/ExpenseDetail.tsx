@@ -5,11 +5,13 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { api, type Expense, type PaymentMethod, type Receipt, type Vehicle } from '../api.ts';
 import { clearFlash, dayLabel, ExpenseStatusBadge, expenseTitle, isEditable, peekFlash, setFlash, useReference } from '../components/expenses.tsx';
+import { OcrStatus, OcrTag, useOcrPolling } from '../components/ocr.tsx';
 import { awaitsPreview, fileProblems, fileUrl, FilePicker, ReceiptPreview, UploadProblem } from '../components/receipts.tsx';
 import { Notice, ProblemBox, useConfirm, usePageTitle } from '../components/ui.tsx';
 import { useI18n } from '../i18n/index.tsx';
 import { label } from '../labels.ts';
 import { formatBytes, formatMinor, formatRate, formatRateBp } from '../money.ts';
+import { isReading, isScanPlaceholder, ocrMark, type OcrMark } from '../ocr.ts';
 import { Link, navigate } from '../router.tsx';
 import { hasRole, useSignedIn } from '../session.tsx';
 
@@ -37,6 +39,8 @@ export function ExpenseDetailPage({ id }: { id: string }) {
 
   const own = !!expense && expense.userId === me.user.id;
   const editable = own && isEditable(expense);
+  // While its receipt is read, look again: the fields appear as OCR fills them.
+  const { slow } = useOcrPolling(id, expense?.version, isReading(expense), setExpense);
 
   async function remove() {
     setError(null);
@@ -90,6 +94,7 @@ export function ExpenseDetailPage({ id }: { id: string }) {
             )}
           </div>
           <Notice>{notice || null}</Notice>
+          <OcrStatus expense={expense} editable={editable} slow={slow} where="detail" />
           <ProblemBox error={error} />
           {own && !editable && (
             <p className="muted small">{t('expense.notEditable', { status: label(t, 'expenseStatus', expense.status) })}</p>
@@ -110,11 +115,19 @@ export function ExpenseDetailPage({ id }: { id: string }) {
   );
 }
 
-function Row({ term, children }: { term: string; children: ReactNode }) {
+function Row({ term, children, field, mark = null }: { term: string; children: ReactNode; field?: string; mark?: OcrMark }) {
   return (
-    <div className="dl__row">
+    <div className={`dl__row${mark ? ` dl__row--ocr dl__row--ocr-${mark}` : ''}`} data-field={field}>
       <dt>{term}</dt>
-      <dd>{children}</dd>
+      <dd>
+        {children}
+        {mark && (
+          <>
+            {' '}
+            <OcrTag mark={mark} />
+          </>
+        )}
+      </dd>
     </div>
   );
 }
@@ -137,13 +150,16 @@ function Details({ expense: e, paymentMethods, categoryName, perDiemName, own }:
   const method = paymentMethods.find((m) => m.id === e.paymentMethodId);
   const km = (n: number) => t('mileage.km', { km: new Intl.NumberFormat(locale === 'fr' ? 'fr-FR' : 'en-GB', { maximumFractionDigits: 1 }).format(n) });
   const yesNo = (b: boolean) => t(b ? 'expense.yes' : 'expense.no');
+  const amountMark = ocrMark(e, 'amountMinor', 'currency');
+  const placeholder = isScanPlaceholder(e);
 
   return (
     <div className="card">
-      <div className="amount-hero">
+      <div className={`amount-hero${amountMark ? ` amount-hero--ocr amount-hero--ocr-${amountMark}` : ''}`} data-field="amount">
         <span className="amount-hero__value" data-testid="expense-amount">
-          {formatMinor(e.amountMinor, e.currency, locale)}
+          {placeholder ? t('common.none') : formatMinor(e.amountMinor, e.currency, locale)}
         </span>
+        {amountMark && <OcrTag mark={amountMark} />}
         {e.currency !== e.clientCurrency && (
           <span className="amount-hero__sub">
             {t('expenses.converted', { amount: formatMinor(e.convertedMinor, e.clientCurrency, locale) })}
@@ -155,8 +171,14 @@ function Details({ expense: e, paymentMethods, categoryName, perDiemName, own }:
         <Row term={t('expense.field.status')}>
           <ExpenseStatusBadge status={e.status} />
         </Row>
-        <Row term={t('expense.field.date')}>{dayLabel(e.date, locale)}</Row>
-        {e.kind === 'receipt' && <Row term={t('expense.field.merchant')}>{e.merchant}</Row>}
+        <Row term={t('expense.field.date')} field="date" mark={ocrMark(e, 'date')}>
+          {dayLabel(e.date, locale)}
+        </Row>
+        {e.kind === 'receipt' && (
+          <Row term={t('expense.field.merchant')} field="merchant" mark={ocrMark(e, 'merchant')}>
+            {e.merchant || t('common.none')}
+          </Row>
+        )}
         <Row term={t('expense.field.category')}>{categoryName || t('common.none')}</Row>
         {e.currency !== e.clientCurrency && (
           <Row term={t('expense.field.converted', { currency: e.clientCurrency })}>
@@ -212,8 +234,9 @@ function Details({ expense: e, paymentMethods, categoryName, perDiemName, own }:
         )}
       </dl>
       {e.vatLines.length > 0 && (
-        <>
+        <div data-field="vatLines" className={ocrMark(e, 'vatLines') ? `vat-read vat-read--${ocrMark(e, 'vatLines')}` : undefined}>
           <h3>{t('vat.legend')}</h3>
+          <OcrTag mark={ocrMark(e, 'vatLines')} />
           <div className="table-wrap">
             <table className="table table--compact">
               <caption className="sr-only">{t('vat.legend')}</caption>
@@ -239,7 +262,7 @@ function Details({ expense: e, paymentMethods, categoryName, perDiemName, own }:
               </tbody>
             </table>
           </div>
-        </>
+        </div>
       )}
     </div>
   );

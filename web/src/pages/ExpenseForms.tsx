@@ -2,13 +2,15 @@
 // kilométrique, or a per-diem allowance — and the edit page of each kind (PATCH with the version
 // read; a stale version is said plainly, with a reload).
 import { useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { api, ApiError, type Expense, type ExpenseInput, type MileageInput, type PerDiemInput, type Vehicle, type VehicleInput, type VatLine } from '../api.ts';
+import { api, ApiError, type Expense, type ExpenseInput, type MileageInput, type PerDiemInput, type ScanResult, type Vehicle, type VehicleInput, type VatLine } from '../api.ts';
 import { dayLabel, isEditable, setFlash, today, useReference, type Reference } from '../components/expenses.tsx';
-import { FilePicker } from '../components/receipts.tsx';
+import { OcrStatus, OcrTag, ocrFieldClass, useOcrPolling } from '../components/ocr.tsx';
+import { fileProblems, FilePicker, UploadProblem } from '../components/receipts.tsx';
 import { CheckField, FormActions, Modal, Notice, ProblemBox, SelectField, TextAreaField, TextField, usePageTitle, useSubmit } from '../components/ui.tsx';
 import { useI18n, type Translate } from '../i18n/index.tsx';
 import { label } from '../labels.ts';
 import { bpToInput, formatMinor, formatRateBp, minorDigits, minorToInput, parseAmount, parseKm, parseRateBp, vatOf, type Parsed } from '../money.ts';
+import { changedByOcrOnly, isReading, isScanPlaceholder, ocrMark, type OcrMark } from '../ocr.ts';
 import { Link, navigate } from '../router.tsx';
 import { useSignedIn } from '../session.tsx';
 
@@ -34,10 +36,86 @@ export function NewExpensePage({ tab }: { tab: NewExpenseTab }) {
         ))}
       </nav>
       <ProblemBox error={ref.error} />
-      {tab === 'receipt' && <ReceiptExpenseForm reference={ref} />}
+      {tab === 'receipt' && (
+        <>
+          <ScanFirst />
+          <h2 className="divider-title">{t('scan.or')}</h2>
+          <ReceiptExpenseForm reference={ref} />
+        </>
+      )}
       {tab === 'mileage' && <MileageForm />}
       {tab === 'per-diem' && <PerDiemForm reference={ref} />}
     </section>
+  );
+}
+
+/**
+ * Scan first, type later: the receipt goes up on its own, the API makes a draft of it that OCR
+ * fills, and the expense's page shows the reading. A refused file is said beside it, and no draft
+ * is left behind.
+ */
+function ScanFirst() {
+  const { t } = useI18n();
+  const [files, setFiles] = useState<File[]>([]);
+  const [error, setError] = useState<unknown>(null);
+  const [problems, setProblems] = useState<Map<File, string>>(new Map());
+  const [busy, setBusy] = useState(false);
+
+  async function scan() {
+    if (!files.length) return;
+    setBusy(true);
+    setError(null);
+    setProblems(new Map());
+    const sent = files;
+    try {
+      const r = await api.upload<ScanResult>('/expenses/scan', 'files', sent);
+      setFlash(r.expenseId, { notice: t('scan.created') });
+      navigate(`/expenses/${encodeURIComponent(r.expenseId)}`);
+    } catch (e) {
+      setError(e);
+      setProblems(fileProblems(e, sent));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="card scan" aria-labelledby="scan-heading">
+      <div className="scan__head">
+        <ScanBigIcon />
+        <div>
+          <h2 id="scan-heading">{t('scan.title')}</h2>
+          <p className="muted">{t('scan.intro')}</p>
+        </div>
+      </div>
+      <UploadProblem error={error} intro={error ? t('scan.failed') : undefined} />
+      <FilePicker
+        files={files}
+        onChange={(fs) => {
+          setFiles(fs);
+          setProblems((p) => new Map([...p].filter(([f]) => fs.includes(f))));
+        }}
+        problems={problems}
+        disabled={busy}
+        labels={{ drop: t('scan.drop'), camera: t('scan.camera'), chosen: t('scan.chosen') }}
+      />
+      {files.length > 0 && (
+        <div className="actions">
+          <button type="button" className="btn btn--primary" onClick={() => void scan()} disabled={busy}>
+            {busy ? t('scan.busy') : t('scan.submit')}
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function ScanBigIcon() {
+  return (
+    <svg className="scan__icon" viewBox="0 0 48 48" width="44" height="44" aria-hidden="true" focusable="false">
+      <path d="M6 15V9a3 3 0 0 1 3-3h6M33 6h6a3 3 0 0 1 3 3v6M42 33v6a3 3 0 0 1-3 3h-6M15 42H9a3 3 0 0 1-3-3v-6" fill="none" stroke="currentColor" strokeWidth="3" strokeLinecap="round" />
+      <path d="M15 14h18v20l-3-2-3 2-3-2-3 2-3-2-3 2z" fill="none" stroke="currentColor" strokeWidth="2.4" strokeLinejoin="round" />
+      <path d="M19 20h10M19 25h6" stroke="currentColor" strokeWidth="2.4" strokeLinecap="round" />
+    </svg>
   );
 }
 
@@ -45,7 +123,9 @@ export function EditExpensePage({ id }: { id: string }) {
   const { t } = useI18n();
   const me = useSignedIn();
   const ref = useReference();
-  const [expense, setExpense] = useState<Expense | null>(null);
+  // `load` counts the loads asked for (a reload after a stale save); the form starts again from
+  // each one. Versions that OCR made while the form is open come in without starting it again.
+  const [loaded, setLoaded] = useState<{ expense: Expense; load: number } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [n, setN] = useState(0);
   usePageTitle(t('expense.edit.title'));
@@ -53,7 +133,7 @@ export function EditExpensePage({ id }: { id: string }) {
   useEffect(() => {
     let live = true;
     api.get<Expense>(`/expenses/${encodeURIComponent(id)}`).then(
-      (e) => live && (setExpense(e), setError(null)),
+      (e) => live && (setLoaded({ expense: e, load: n }), setError(null)),
       (e) => live && setError(e),
     );
     return () => {
@@ -61,19 +141,34 @@ export function EditExpensePage({ id }: { id: string }) {
     };
   }, [id, n]);
 
+  const expense = loaded?.expense ?? null;
+  const editable = !!expense && expense.userId === me.user.id && isEditable(expense);
+  // While the receipt is read, take in what OCR fills (the form keeps what its user typed). Any
+  // other change is someone's edit: stop here, and the save says the expense changed.
+  const { slow } = useOcrPolling(id, expense?.version, editable && isReading(expense), (e) => {
+    if (!loaded) return false;
+    if (e.version !== loaded.expense.version && !changedByOcrOnly(loaded.expense, e)) return false;
+    setLoaded({ expense: e, load: loaded.load });
+  });
+
   const reload = () => setN((x) => x + 1);
   let body: ReactNode = null;
-  if (expense && (expense.userId !== me.user.id || !isEditable(expense))) {
+  if (expense && !editable) {
     body = (
       <div className="alert alert--warning">
         <p className="alert__title">{t('expense.notEditable', { status: label(t, 'expenseStatus', expense.status) })}</p>
       </div>
     );
-  } else if (expense) {
-    // A new version (after a reload) starts the form again from what the server has.
-    if (expense.kind === 'receipt') body = <ReceiptExpenseForm key={expense.version} reference={ref} expense={expense} onReload={reload} />;
-    else if (expense.kind === 'mileage') body = <MileageForm key={expense.version} expense={expense} onReload={reload} />;
-    else body = <PerDiemForm key={expense.version} reference={ref} expense={expense} onReload={reload} />;
+  } else if (expense && loaded) {
+    if (expense.kind === 'receipt')
+      body = (
+        <>
+          <OcrStatus expense={expense} editable slow={slow} where="form" />
+          <ReceiptExpenseForm key={loaded.load} reference={ref} expense={expense} onReload={reload} />
+        </>
+      );
+    else if (expense.kind === 'mileage') body = <MileageForm key={loaded.load} expense={expense} onReload={reload} />;
+    else body = <PerDiemForm key={loaded.load} reference={ref} expense={expense} onReload={reload} />;
   }
   return (
     <section className="page">
@@ -134,7 +229,7 @@ function ProjectAndDescription({ project, setProject, description, setDescriptio
 
 const COMMON_CURRENCIES = ['EUR', 'USD', 'GBP', 'CHF', 'CAD', 'JPY', 'CNY', 'AUD', 'SEK', 'NOK', 'DKK', 'PLN', 'CZK', 'HUF', 'RON', 'MAD', 'TND'];
 
-function CurrencyField({ value, onChange, clientCurrency, error }: { value: string; onChange: (v: string) => void; clientCurrency: string; error?: string }) {
+function CurrencyField({ value, onChange, clientCurrency, error, mark }: { value: string; onChange: (v: string) => void; clientCurrency: string; error?: string; mark?: OcrMark }) {
   const { t, locale } = useI18n();
   const { common, others, name } = useMemo(() => {
     let names: Intl.DisplayNames | null = null;
@@ -153,7 +248,7 @@ function CurrencyField({ value, onChange, clientCurrency, error }: { value: stri
     return { common, others: all.filter((c) => !common.includes(c)), name: (c: string) => (names ? `${c} — ${names.of(c) ?? c}` : c) };
   }, [locale, clientCurrency, value]);
   return (
-    <SelectField label={t('expense.field.currency')} name="currency" value={value} onChange={onChange} error={error}>
+    <SelectField label={t('expense.field.currency')} name="currency" value={value} onChange={onChange} error={error} className={ocrFieldClass(mark ?? null)} hint={mark ? <OcrTag mark={mark} /> : undefined}>
       <optgroup label={t('expense.currencies.common')}>
         {common.map((c) => (
           <option key={c} value={c}>
@@ -215,14 +310,19 @@ function recompute(d: VatDraft, currency: string, locale: 'fr' | 'en'): VatDraft
   return { ...d, vat: base.ok && rate.ok ? minorToInput(vatOf(base.value, rate.value), currency, locale) : '' };
 }
 
-function VatLines({ lines, onChange, currency, errors, serverError }: { lines: VatDraft[]; onChange: (l: VatDraft[]) => void; currency: string; errors: Map<string, string>; serverError?: (path: string) => string | undefined }) {
+function VatLines({ lines, onChange, currency, errors, serverError, mark }: { lines: VatDraft[]; onChange: (l: VatDraft[]) => void; currency: string; errors: Map<string, string>; serverError?: (path: string) => string | undefined; mark?: OcrMark }) {
   const { t, locale } = useI18n();
   const set = (i: number, patch: Partial<VatDraft>) => onChange(lines.map((l, j) => (j === i ? recompute({ ...l, ...patch }, currency, locale) : l)));
   return (
-    <fieldset className="checks vat">
+    <fieldset className={`checks vat${mark ? ` vat--ocr vat--ocr-${mark}` : ''}`}>
       <legend>
         {t('vat.legend')} <span className="field__optional">({t('common.optional')})</span>
       </legend>
+      {mark && (
+        <p className="field__hint">
+          <OcrTag mark={mark} />
+        </p>
+      )}
       <p className="field__hint">{t('vat.intro')}</p>
       {serverError?.('vatLines') && <p className="field__error">{serverError('vatLines')}</p>}
       {lines.map((l, i) => (
@@ -268,6 +368,9 @@ function VatLines({ lines, onChange, currency, errors, serverError }: { lines: V
 
 const RECEIPT_FIELDS = ['date', 'merchant', 'amountMinor', 'currency', 'categoryId', 'paymentMethodId', 'vatLines', 'project', 'description', 'attendees'];
 
+/** The amount as the edit form shows it: empty for the zero of a scanned draft not read yet. */
+const amountInput = (e: Expense, locale: 'fr' | 'en') => (isScanPlaceholder(e) ? '' : minorToInput(e.amountMinor, e.currency, locale));
+
 function ReceiptExpenseForm({ reference, expense, onReload }: { reference: Reference; expense?: Expense; onReload?: () => void }) {
   const { t, locale } = useI18n();
   const e0 = expense;
@@ -275,10 +378,36 @@ function ReceiptExpenseForm({ reference, expense, onReload }: { reference: Refer
   const [merchant, setMerchant] = useState(e0?.merchant ?? '');
   const [currencyChosen, setCurrency] = useState(e0?.currency ?? '');
   const currency = currencyChosen || reference.clientCurrency;
-  const [amount, setAmount] = useState(e0 ? minorToInput(e0.amountMinor, e0.currency, locale) : '');
+  const [amount, setAmount] = useState(e0 ? amountInput(e0, locale) : '');
   const [categoryId, setCategoryId] = useState(e0?.categoryId ?? '');
   const [paymentChosen, setPaymentMethodId] = useState(e0?.paymentMethodId ?? '');
   const [vat, setVat] = useState<VatDraft[]>(() => (e0?.vatLines ?? []).map((l) => vatDraft(l, e0!.currency, locale)));
+  // The fields the user changed here: no longer marked as read from the receipt, never replaced
+  // by what OCR reads meanwhile.
+  const touched = useRef(new Set<string>());
+  const [, setTouchCount] = useState(0);
+  const touch = <V,>(field: string, set: (v: V) => void) => (v: V) => {
+    if (!touched.current.has(field)) {
+      touched.current.add(field);
+      setTouchCount((x) => x + 1);
+    }
+    set(v);
+  };
+  const mark = (...fields: string[]): OcrMark => (e0 && !fields.some((f) => touched.current.has(f)) ? ocrMark(e0, ...fields) : null);
+  // A version that OCR filled while the form is open: take in what the user has not changed.
+  const seenVersion = useRef(e0?.version);
+  useEffect(() => {
+    if (!e0 || seenVersion.current === e0.version) return;
+    seenVersion.current = e0.version;
+    const take = (f: string) => e0.ocr.fields.includes(f) && !touched.current.has(f);
+    if (take('merchant')) setMerchant(e0.merchant);
+    if (take('date')) setDate(e0.date);
+    if ((take('amountMinor') || take('currency')) && !touched.current.has('amountMinor') && !touched.current.has('currency')) {
+      setAmount(amountInput(e0, locale));
+      setCurrency(e0.currency);
+    }
+    if (take('vatLines')) setVat(e0.vatLines.map((l) => vatDraft(l, e0.currency, locale)));
+  }, [e0, locale]);
   const [project, setProject] = useState(e0?.project ?? '');
   const [description, setDescription] = useState(e0?.description ?? '');
   const [attendees, setAttendees] = useState((e0?.attendees ?? []).join('\n'));
@@ -391,8 +520,30 @@ function ReceiptExpenseForm({ reference, expense, onReload }: { reference: Refer
         {stale ? <StaleBox onReload={onReload} /> : <ProblemBox error={error} inline={RECEIPT_FIELDS} labels={labels} />}
         <div className="form">
           <div className="grid2">
-            <TextField label={t('expense.field.date')} type="date" name="date" required max={today()} value={date} onChange={setDate} error={fe('date')} />
-            <TextField label={t('expense.field.merchant')} name="merchant" required maxLength={200} value={merchant} onChange={setMerchant} error={fe('merchant')} autoComplete="off" />
+            <TextField
+              label={t('expense.field.date')}
+              type="date"
+              name="date"
+              required
+              max={today()}
+              value={date}
+              onChange={touch('date', setDate)}
+              error={fe('date')}
+              className={ocrFieldClass(mark('date'))}
+              hint={mark('date') ? <OcrTag mark={mark('date')} /> : undefined}
+            />
+            <TextField
+              label={t('expense.field.merchant')}
+              name="merchant"
+              required
+              maxLength={200}
+              value={merchant}
+              onChange={touch('merchant', setMerchant)}
+              error={fe('merchant')}
+              autoComplete="off"
+              className={ocrFieldClass(mark('merchant'))}
+              hint={mark('merchant') ? <OcrTag mark={mark('merchant')} /> : undefined}
+            />
           </div>
           <div className="grid2">
             <TextField
@@ -402,11 +553,21 @@ function ReceiptExpenseForm({ reference, expense, onReload }: { reference: Refer
               inputMode="decimal"
               autoComplete="off"
               value={amount}
-              onChange={setAmount}
-              hint={t('expense.field.amount.hint')}
+              onChange={touch('amountMinor', setAmount)}
+              hint={
+                mark('amountMinor') ? (
+                  <>
+                    <OcrTag mark={mark('amountMinor')} />
+                    <span className="field__hint-text">{t('expense.field.amount.hint')}</span>
+                  </>
+                ) : (
+                  t('expense.field.amount.hint')
+                )
+              }
               error={local.get('amount') ?? fe('amountMinor')}
+              className={ocrFieldClass(mark('amountMinor'))}
             />
-            <CurrencyField value={currency} onChange={setCurrency} clientCurrency={reference.clientCurrency} error={fe('currency')} />
+            <CurrencyField value={currency} onChange={touch('currency', setCurrency)} clientCurrency={reference.clientCurrency} error={fe('currency')} mark={mark('currency')} />
           </div>
           <div className="grid2">
             <SelectField label={t('expense.field.category')} name="categoryId" required value={categoryId} onChange={setCategoryId} error={fe('categoryId')}>
@@ -438,7 +599,7 @@ function ReceiptExpenseForm({ reference, expense, onReload }: { reference: Refer
           {showAttendees && (
             <TextAreaField label={t('expense.field.attendees')} name="attendees" value={attendees} onChange={setAttendees} hint={t('expense.field.attendees.hint')} error={fe('attendees')} optional />
           )}
-          <VatLines lines={vat} onChange={setVat} currency={currency} errors={local} serverError={fe} />
+          <VatLines lines={vat} onChange={touch('vatLines', setVat)} currency={currency} errors={local} serverError={fe} mark={mark('vatLines')} />
           <ProjectAndDescription project={project} setProject={setProject} description={description} setDescription={setDescription} fe={fe} />
           <FormActions
             label={e0 ? t('common.save') : t('expense.save')}

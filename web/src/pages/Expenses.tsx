@@ -1,16 +1,21 @@
 // My expenses (employee): own expenses, newest first, with filters (status, dates, category,
 // amount in the Client's currency, full-text search) and "load more".
 import { useEffect, useMemo, useState } from 'react';
-import type { ListedExpense } from '../api.ts';
+import { api, type ListedExpense } from '../api.ts';
 import { clearFlash, dayLabel, EXPENSE_STATUSES, ExpenseAmount, ExpenseStatusBadge, expenseTitle, peekFlash, useReference } from '../components/expenses.tsx';
 import { DataTable, ListFoot, usePagedList } from '../components/lists.tsx';
+import { OcrBadge } from '../components/ocr.tsx';
 import { ReceiptIndicator } from '../components/receipts.tsx';
 import { Badge, Notice, ProblemBox, SelectField, TextField, usePageTitle } from '../components/ui.tsx';
 import { useI18n } from '../i18n/index.tsx';
 import { label } from '../labels.ts';
 import { minorDigits, parseAmount } from '../money.ts';
+import { isReading, isScanPlaceholder } from '../ocr.ts';
 import { Link } from '../router.tsx';
 import { useSignedIn } from '../session.tsx';
+
+const READING_POLL_MS = 4_000;
+const READING_ROUNDS = 60;
 
 export function ExpensesPage() {
   const { t, locale } = useI18n();
@@ -50,6 +55,27 @@ export function ExpensesPage() {
   useEffect(() => setError(null), [filters]);
   const list = usePagedList<ListedExpense>('/expenses', filters, setError);
   const filtered = !!(q || status || from || to || categoryId || min || max);
+
+  // Rows whose receipt is being read: look at them again for a while, so that their badge goes and
+  // their merchant and amount appear (each row alone: the pages loaded stay as they are).
+  const reading = list.items.filter(isReading).slice(0, 10).map((e) => e.id).join(',');
+  const [rounds, setRounds] = useState(0);
+  useEffect(() => {
+    if (!reading || rounds >= READING_ROUNDS) return;
+    let live = true;
+    const h = setTimeout(() => {
+      void Promise.all(reading.split(',').map((id) => api.get<ListedExpense>(`/expenses/${encodeURIComponent(id)}`).catch(() => null))).then((rows) => {
+        if (!live) return;
+        for (const r of rows) if (r) list.replace(r);
+        setRounds((n) => n + 1);
+      });
+    }, READING_POLL_MS);
+    return () => {
+      live = false;
+      clearTimeout(h);
+    };
+    // `list.replace` only sets state: a new function each render is not a reason to look again.
+  }, [reading, rounds]);
   const clear = () => (setQ(''), setDebouncedQ(''), setStatus(''), setFrom(''), setTo(''), setCategoryId(''), setMin(''), setMax(''));
 
   return (
@@ -121,14 +147,17 @@ export function ExpensesPage() {
               </td>
               <td data-label={t('expenses.col.category')}>{ref.categoryName(e.categoryId) || t('common.none')}</td>
               <td data-label={t('expenses.col.amount')} className="num">
-                <ExpenseAmount e={e} />
+                {isScanPlaceholder(e) ? <span className="muted">{t('common.none')}</span> : <ExpenseAmount e={e} />}
               </td>
               <td data-label={t('expenses.col.status')}>
                 <ExpenseStatusBadge status={e.status} />
               </td>
               <td data-label={t('expenses.col.receipt')}>
                 {rs.length > 0 ? (
-                  <ReceiptIndicator receipts={rs} />
+                  <span className="receipt-cell">
+                    <ReceiptIndicator receipts={rs} />
+                    <OcrBadge expense={e} />
+                  </span>
                 ) : e.kind === 'receipt' ? (
                   <Badge tone="amber">{t('expenses.receipts.missing')}</Badge>
                 ) : (

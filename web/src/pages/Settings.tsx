@@ -8,16 +8,18 @@ import { Badge, CheckField, FormActions, Modal, Notice, ProblemBox, TextField, u
 import { useI18n } from '../i18n/index.tsx';
 import { formatRate } from '../money.ts';
 import { Link } from '../router.tsx';
+import { OcrFailuresTab } from './OcrFailures.tsx';
 
-export type SettingsTab = 'categories' | 'rates';
+export type SettingsTab = 'categories' | 'rates' | 'ocr-failures';
 
 export function SettingsPage({ tab }: { tab: SettingsTab }) {
   const { t } = useI18n();
-  usePageTitle(tab === 'categories' ? t('settings.tab.categories') : t('settings.tab.rates'));
   const tabs: { id: SettingsTab; to: string; label: string }[] = [
     { id: 'categories', to: '/settings', label: t('settings.tab.categories') },
     { id: 'rates', to: '/settings/rates', label: t('settings.tab.rates') },
+    { id: 'ocr-failures', to: '/settings/ocr-failures', label: t('settings.tab.ocrFailures') },
   ];
+  usePageTitle(tabs.find((x) => x.id === tab)!.label);
   return (
     <section className="page">
       <h1>{t('settings.title')}</h1>
@@ -28,7 +30,9 @@ export function SettingsPage({ tab }: { tab: SettingsTab }) {
           </Link>
         ))}
       </nav>
-      {tab === 'categories' ? <CategoriesTab /> : <RatesTab />}
+      {tab === 'categories' && <CategoriesTab />}
+      {tab === 'rates' && <RatesTab />}
+      {tab === 'ocr-failures' && <OcrFailuresTab />}
     </section>
   );
 }

@@ -1,0 +1,320 @@
+// The OCR copy of a receipt image: derived in memory, the original is never touched (R-CAP-2).
+//   1. EXIF orientation applied, transparency on white, grayscale;
+//   2. crop to the receipt when it lies on a larger page (a page-sized scan, a photo with a table
+//      around it): the content box is found on a small copy, specks and scanner noise ignored;
+//   3. deskew: the angle (within ±6°) whose horizontal projection has the sharpest text lines,
+//      applied only when it is at least 0.4° (below that Tesseract copes and rotating blurs);
+//   (2 and 3 are decided on a small copy; the pixels then go through one sharp pipeline)
+//   4. size, by the size of the TEXT (its line pitch, from the rows of ink), not of the image:
+//      doubled only when the text is tiny (lines closer than 24 px: x-height about 7–9 px, where
+//      Tesseract misreads digits — a page-sized scan of a small receipt, fine print); downscaled
+//      when lines are much taller than Tesseract needs (phone photos), or beyond OCR_MAX_SIDE.
+//      A small image with text of a normal size is never upscaled (slower, not better);
+//   5. contrast stretched (1st–99th percentile).
+// The result is an 8-bit grayscale PGM — no compression to spend time on; Leptonica reads it as is.
+import sharp from 'sharp';
+import type { ImageInput } from './image.ts';
+
+sharp.cache(false);
+
+/** Longest side given to Tesseract at most. */
+export const OCR_MAX_SIDE = 3600;
+/** Text lines taller than this (in px, line pitch) are scaled down towards TARGET_LINE_PX. */
+const MAX_LINE_PX = 80;
+const TARGET_LINE_PX = 48;
+/**
+ * Text lines closer than this are doubled. Measured on the SROIE dev split (000–040, 2 workers):
+ * doubling below 24 px took the total from 31/40 to 35/40 and dates from 36 to 37/41 for ~8 %
+ * more time; doubling every image gained nothing (as DESIGN.md says); below 20 or 27 px, less.
+ */
+const MIN_LINE_PX = 24;
+const ANALYSIS_SIDE = 600;
+
+export interface OcrImage {
+  /** Binary PGM (P5), 8-bit grayscale. */
+  pgm: Buffer;
+  width: number;
+  height: number;
+  /** Typical distance between text lines in the result, px (null when no lines stand out). */
+  linePitch: number | null;
+  /** What was done, for logs and tuning. */
+  steps: string[];
+}
+
+export interface PreprocessOptions {
+  maxPixels: number;
+  crop?: boolean;
+  deskew?: boolean;
+  normalise?: boolean;
+  /** Tuning: the text sizes (line pitch, px) that trigger rescaling, and the size aimed at when downscaling. */
+  minLinePx?: number;
+  maxLinePx?: number;
+  targetLinePx?: number;
+}
+
+interface Gray {
+  data: Buffer;
+  width: number;
+  height: number;
+}
+
+function open(input: ImageInput, maxPixels: number) {
+  const base = { limitInputPixels: maxPixels, failOn: 'warning' as const };
+  return Buffer.isBuffer(input)
+    ? sharp(input, base)
+    : sharp(input.pixels, { ...base, raw: { width: input.width, height: input.height, channels: input.channels } });
+}
+
+async function toGray(img: ReturnType<typeof sharp>): Promise<Gray> {
+  const { data, info } = await img.toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
+  if (info.channels !== 1) throw new Error(`expected one channel, got ${info.channels}`);
+  return { data, width: info.width, height: info.height };
+}
+
+const rawGray = (g: Gray) => sharp(g.data, { raw: { width: g.width, height: g.height, channels: 1 } });
+
+export async function preprocessForOcr(input: ImageInput, o: PreprocessOptions): Promise<OcrImage> {
+  const steps: string[] = [];
+  // Upright, on white, gray; very large images are brought under OCR_MAX_SIDE × 1.5 at once.
+  const g = await toGray(
+    open(input, o.maxPixels)
+      .autoOrient()
+      .flatten({ background: { r: 255, g: 255, b: 255 } })
+      .grayscale()
+      .resize({ width: OCR_MAX_SIDE * 1.5, height: OCR_MAX_SIDE * 1.5, fit: 'inside', withoutEnlargement: true }),
+  );
+  steps.push(`gray ${g.width}x${g.height}`);
+
+  // Decisions are taken on a small copy; the pixels are then processed once, in one pipeline.
+  let region = { left: 0, top: 0, width: g.width, height: g.height };
+  let view = await small(g);
+  if (o.crop !== false) {
+    const box = contentBox(view);
+    if (box) {
+      const s = g.width / box.sw;
+      const pad = Math.round(Math.max(8, 0.02 * Math.max(g.width, g.height)));
+      const left = Math.max(0, Math.floor(box.x0 * s) - pad);
+      const top = Math.max(0, Math.floor(box.y0 * s) - pad);
+      const right = Math.min(g.width, Math.ceil((box.x1 + 1) * s) + pad);
+      const bottom = Math.min(g.height, Math.ceil((box.y1 + 1) * s) + pad);
+      if ((right - left) * (bottom - top) < 0.85 * g.width * g.height) {
+        region = { left, top, width: right - left, height: bottom - top };
+        view = await small(g, region);
+        steps.push(`crop ${left},${top} ${region.width}x${region.height}`);
+      }
+    }
+  }
+
+  const { angle, pitch: smallPitch } = layout(view, o.deskew !== false);
+  const pitch = smallPitch === null ? null : smallPitch * view.scale;
+  const fit = OCR_MAX_SIDE / Math.max(region.width, region.height);
+  let scale = Math.min(1, fit);
+  if (pitch && pitch > (o.maxLinePx ?? MAX_LINE_PX)) scale = Math.min(fit, (o.targetLinePx ?? TARGET_LINE_PX) / pitch);
+  else if (pitch && pitch < (o.minLinePx ?? MIN_LINE_PX)) scale = Math.min(fit, 2);
+
+  let img = rawGray(g);
+  if (region.width !== g.width || region.height !== g.height) img = img.extract(region);
+  if (angle) {
+    img = img.rotate(-angle, { background: { r: 255, g: 255, b: 255 } });
+    steps.push(`deskew ${angle.toFixed(1)}°`);
+  }
+  if (scale < 0.98 || scale > 1.02) {
+    img = img.resize({ width: Math.max(1, Math.round(region.width * scale)), kernel: scale > 1 ? 'cubic' : 'lanczos3' });
+    steps.push(`scale ${scale.toFixed(2)} (line pitch ${pitch?.toFixed(0)} px)`);
+  } else scale = 1;
+  if (o.normalise !== false) {
+    // Contrast: a linear stretch that sends the darkest 2 % of the region to black and the
+    // brightest 1 % to white. On a receipt, where ink is a few percent of the pixels, this makes
+    // faint thermal or blue print solid — what Tesseract needs (it binarises next). This is what
+    // sharp's normalise() turned out to do (its "1 %" lands at about 2 %), measured better than a
+    // 1 % stretch (31 vs 35/40 totals on dev), and a histogram plus linear() costs ~90 ms per
+    // megapixel less than normalise().
+    const [lo, hi] = percentiles(g, region, 0.02, 0.99);
+    if (hi - lo >= 16 && (lo > 0 || hi < 255)) {
+      const a = 255 / (hi - lo);
+      img = img.linear(a, -lo * a);
+      steps.push(`contrast ${lo}–${hi}`);
+    }
+  }
+  const out = await toGray(img);
+  const header = Buffer.from(`P5\n${out.width} ${out.height}\n255\n`, 'latin1');
+  return { pgm: Buffer.concat([header, out.data]), width: out.width, height: out.height, linePitch: pitch ? pitch * scale : null, steps };
+}
+
+/** A copy (of a region) at most ANALYSIS_SIDE px on its longest side, with the scale back to full size. */
+interface Small extends Gray {
+  /** full-size px per small px */
+  scale: number;
+  /** width of the small copy, to scale boxes back */
+  sw: number;
+}
+async function small(g: Gray, region?: { left: number; top: number; width: number; height: number }): Promise<Small> {
+  const w = region?.width ?? g.width;
+  const h = region?.height ?? g.height;
+  const scale = Math.max(1, Math.max(w, h) / ANALYSIS_SIDE);
+  if (scale === 1 && !region) return { ...g, scale: 1, sw: g.width };
+  let img = rawGray(g);
+  if (region) img = img.extract(region);
+  if (scale > 1) img = img.resize({ width: Math.max(1, Math.round(w / scale)), kernel: 'linear' });
+  const s = await toGray(img);
+  return { ...s, scale: w / s.width, sw: s.width };
+}
+
+function percentiles(g: Gray, r: { left: number; top: number; width: number; height: number }, low: number, high: number): [number, number] {
+  const hist = new Uint32Array(256);
+  for (let y = r.top; y < r.top + r.height; y++) {
+    const row = g.data.subarray(y * g.width + r.left, y * g.width + r.left + r.width);
+    for (const v of row) hist[v]!++;
+  }
+  const n = r.width * r.height;
+  const at = (q: number) => {
+    let acc = 0;
+    for (let v = 0; v < 256; v++) if ((acc += hist[v]!) > q * n) return v;
+    return 255;
+  };
+  return [at(low), at(high)];
+}
+
+/**
+ * Ink pixels: darker than Otsu's threshold between paper and print (so faint blue or thermal
+ * print counts), but always clearly darker than the paper itself (its 90th percentile).
+ */
+function inkMask(s: Gray): Uint8Array {
+  const hist = new Float64Array(256);
+  for (const v of s.data) hist[v]!++;
+  const n = s.data.length;
+  let acc = 0;
+  let paper = 255;
+  for (let v = 255; v >= 0; v--) {
+    acc += hist[v]!;
+    if (acc >= 0.1 * n) {
+      paper = v;
+      break;
+    }
+  }
+  let sum = 0;
+  for (let v = 0; v < 256; v++) sum += v * hist[v]!;
+  let wB = 0;
+  let sumB = 0;
+  let best = 0;
+  let otsu = 128;
+  for (let t = 0; t < 256; t++) {
+    wB += hist[t]!;
+    if (!wB) continue;
+    const wF = n - wB;
+    if (!wF) break;
+    sumB += t * hist[t]!;
+    const between = wB * wF * (sumB / wB - (sum - sumB) / wF) ** 2;
+    if (between > best) {
+      best = between;
+      otsu = t;
+    }
+  }
+  const threshold = Math.min(otsu, paper - 25);
+  const mask = new Uint8Array(n);
+  for (let i = 0; i < n; i++) mask[i] = s.data[i]! <= threshold ? 1 : 0;
+  return mask;
+}
+
+/**
+ * The box of the content, in small-copy pixels: columns (then rows, inside them) with a few ink
+ * pixels at least, grouped into bands across small gaps; bands holding little ink (specks, a
+ * stray mark far from the receipt) are left out. Null when the box would leave out more than a
+ * few percent of the ink — cropping must only ever remove blank paper.
+ */
+export function contentBox(s: Small): { x0: number; y0: number; x1: number; y1: number; sw: number } | null {
+  const mask = inkMask(s);
+  const { width: w, height: h } = s;
+  const cols = new Uint32Array(w);
+  let total = 0;
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) cols[x]! += mask[y * w + x]!;
+  for (const c of cols) total += c;
+  if (!total) return null;
+  const xr = band(cols, Math.max(2, Math.round(0.003 * h)), Math.round(0.06 * w));
+  if (!xr) return null;
+  const rows = new Uint32Array(h);
+  for (let y = 0; y < h; y++) for (let x = xr[0]; x <= xr[1]; x++) rows[y]! += mask[y * w + x]!;
+  const yr = band(rows, Math.max(2, Math.round(0.003 * (xr[1] - xr[0] + 1))), Math.round(0.08 * h));
+  if (!yr) return null;
+  let inside = 0;
+  for (let y = yr[0]; y <= yr[1]; y++) inside += rows[y]!;
+  if (inside < 0.95 * total) return null;
+  return { x0: xr[0], x1: xr[1], y0: yr[0], y1: yr[1], sw: w };
+}
+
+/** From the first to the last band (runs of indices with count ≥ min, joined across gaps ≤ maxGap) that holds at least a tenth of the ink of the biggest. */
+function band(counts: Uint32Array, min: number, maxGap: number): [number, number] | null {
+  const runs: { a: number; b: number; mass: number }[] = [];
+  let cur: { a: number; b: number; mass: number } | null = null;
+  let gap = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i]!;
+    if (c >= min) {
+      if (cur && gap <= maxGap) {
+        cur.b = i;
+        cur.mass += c;
+      } else {
+        cur = { a: i, b: i, mass: c };
+        runs.push(cur);
+      }
+      gap = 0;
+    } else gap++;
+  }
+  if (!runs.length) return null;
+  const biggest = Math.max(...runs.map((r) => r.mass));
+  const kept = runs.filter((r) => r.mass >= 0.1 * biggest);
+  return [kept[0]!.a, kept[kept.length - 1]!.b];
+}
+
+/**
+ * Skew in degrees (positive: text lines go down to the right) — the angle, within ±6°, whose
+ * horizontal projection of the ink is sharpest; 0 when below 0.4° (Tesseract copes, rotating
+ * blurs) or when the profile is flat (no text lines) — and the typical distance between text
+ * lines in that projection (small-copy px; null when no lines stand out).
+ */
+export function layout(s: Gray, deskew = true): { angle: number; pitch: number | null } {
+  const mask = inkMask(s);
+  const { width: w, height: h } = s;
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (mask[y * w + x]) { xs.push(x); ys.push(y); }
+  const profile = (deg: number) => {
+    const t = (deg * Math.PI) / 180;
+    const sin = Math.sin(t);
+    const cos = Math.cos(t);
+    const off = Math.ceil(w * Math.abs(sin)) + 1;
+    const bins = new Float64Array(h + 2 * off + 2);
+    for (let i = 0; i < xs.length; i++) bins[Math.round(ys[i]! * cos - xs[i]! * sin) + off]!++;
+    return bins;
+  };
+  const sharpness = (bins: Float64Array) => bins.reduce((sq, b) => sq + b * b, 0);
+  let angle = 0;
+  if (deskew && xs.length >= 200) {
+    const flat = sharpness(profile(0));
+    let best = 0;
+    let bestScore = flat;
+    for (let d = -6; d <= 6; d += 0.5) {
+      const sc = sharpness(profile(d));
+      if (sc > bestScore * 1.0001) { best = d; bestScore = sc; }
+    }
+    const coarse = best;
+    for (let d = coarse - 0.5; d <= coarse + 0.5; d += 0.1) {
+      const sc = sharpness(profile(d));
+      if (sc > bestScore * 1.0001) { best = d; bestScore = sc; }
+    }
+    angle = (bestScore - flat) / flat < 0.02 || Math.abs(best) < 0.4 ? 0 : Math.round(best * 10) / 10;
+  }
+  // line pitch: the median distance between the starts of successive rows of ink
+  const bins = profile(angle);
+  const min = Math.max(1, Math.round(0.01 * w));
+  const starts: number[] = [];
+  let inLine = false;
+  bins.forEach((b, y) => {
+    const on = b >= min;
+    if (on && !inLine) starts.push(y);
+    inLine = on;
+  });
+  if (starts.length < 4) return { angle, pitch: null };
+  const gaps = starts.slice(1).map((y, i) => y - starts[i]!).sort((a, b) => a - b);
+  return { angle, pitch: gaps[Math.floor(gaps.length / 2)]! };
+}
