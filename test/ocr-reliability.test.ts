@@ -4,21 +4,14 @@
 //    completes; the receipt is read once into one result;
 //  - 200 queued jobs drained by 2 worker processes: every one processed exactly once.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
 import sharp from 'sharp';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, createTestContext, signedIn, type TestContext } from './support/context.ts';
 import { onPostgres, pgUrl } from './support/db.ts';
 import { createTenantWithAdmin, createUser } from './support/factories.ts';
+import { receiptPdf } from './support/images.ts';
 
-async function receiptPdf(lines: string[]): Promise<Buffer> {
-  const doc = await PDFDocument.create();
-  const font = await doc.embedFont(StandardFonts.Courier);
-  const page = doc.addPage([300, 140 + lines.length * 22]);
-  lines.forEach((l, i) => page.drawText(l, { x: 20, y: page.getHeight() - 40 - i * 22, size: 14, font }));
-  return Buffer.from(await doc.save());
-}
 
 describe.runIf(onPostgres)('OCR workers as separate processes (PostgreSQL)', () => {
   let ctx: TestContext;

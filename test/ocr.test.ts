@@ -1,7 +1,6 @@
 // OCR wired into capture (R-OCR-2, R-OCR-3): scan first, the worker reads, the draft fills in —
 // never over what the user typed; the raw text is searchable; admins see and re-run failures.
 // Real engine throughout (tesseract.js / the PDF text layer); small generated receipts.
-import { PDFDocument, StandardFonts } from 'pdf-lib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeOcrEngine } from '../worker/ocr/engine-holder.ts';
@@ -9,15 +8,8 @@ import { receiptOcr } from '../worker/jobs/receipt-ocr.ts';
 import { startWorker } from '../worker/main.ts';
 import { Client, createTestContext, signedIn, type TestContext } from './support/context.ts';
 import { createTenantWithAdmin, createUser } from './support/factories.ts';
+import { receiptPdf } from './support/images.ts';
 
-/** A born-digital receipt (its text layer is read): big clean type, French layout. */
-async function receiptPdf(lines: string[]): Promise<Buffer> {
-  const doc = await PDFDocument.create();
-  const font = await doc.embedFont(StandardFonts.Courier);
-  const page = doc.addPage([300, 140 + lines.length * 22]);
-  lines.forEach((l, i) => page.drawText(l, { x: 20, y: page.getHeight() - 40 - i * 22, size: 14, font }));
-  return Buffer.from(await doc.save());
-}
 /** The same receipt as a photo-like PNG (OCR path). */
 async function receiptPng(lines: string[]): Promise<Buffer> {
   const { openPdf } = await import('../worker/adapters/pdf.ts');

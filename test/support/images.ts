@@ -1,5 +1,6 @@
 // Small files built byte by byte, for tests that must not depend on outside fixtures.
 import { crc32, deflateSync } from 'node:zlib';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
 
 const chunk = (type: string, data: Buffer) => {
   const len = Buffer.alloc(4);
@@ -24,4 +25,13 @@ export function jpeg(width: number, height: number, end = true): Buffer {
   const app0 = Buffer.from([0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00]);
   const sof = Buffer.from([0xff, 0xc0, 0x00, 0x0b, 0x08, height >> 8, height & 0xff, width >> 8, width & 0xff, 0x01, 0x01, 0x11, 0x00]);
   return Buffer.concat([Buffer.from([0xff, 0xd8]), app0, sof, Buffer.alloc(200, 0x55), end ? Buffer.from([0xff, 0xd9]) : Buffer.alloc(0)]);
+}
+
+/** A born-digital receipt (its text layer is read): big clean type, one line per entry. */
+export async function receiptPdf(lines: string[]): Promise<Buffer> {
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Courier);
+  const page = doc.addPage([300, 140 + lines.length * 22]);
+  lines.forEach((l, i) => page.drawText(l, { x: 20, y: page.getHeight() - 40 - i * 22, size: 14, font }));
+  return Buffer.from(await doc.save());
 }
