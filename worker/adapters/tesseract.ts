@@ -5,14 +5,17 @@
 // No network, ever: the French and English models come from the npm packages
 // @tesseract.js-data/fra and /eng (LSTM "best_int" models, gzipped). tesseract.js reads every
 // language from ONE folder (`langPath`), so both files are linked into a private temporary folder
-// at start. Without a langPath, tesseract.js would fetch the models from a CDN — and a failed
-// fetch there is an uncatchable crash — so the folder is checked before any worker is created,
+// at start. Without a langPath, tesseract.js fetches the models from a CDN (and, with no
+// errorHandler, a failed fetch there crashes the process), so the folder is checked before any worker is created,
 // and an absolute local path (never a URL) is always passed. cacheMethod 'none': nothing is read
 // from or written to the working directory.
 //
 // Failures: tesseract.js rethrows a failed job inside its message handler (an uncaught exception
-// that ends the process) unless an errorHandler is given — one always is; a worker thread that
-// dies or stalls rejects its job and is replaced, the pool keeps its size.
+// that ends the process) unless an errorHandler is given — one always is; but then a model that
+// fails to load leaves createWorker() pending for ever, so a start has a time limit. A worker
+// thread that dies, or a job past its time limit, fails that job; the worker is replaced.
+// The pool is the process's: one per OCR engine, sized to the cores, reused by every job.
+// (worker/adapters/tesseract.test.ts runs the engine in a process whose network is cut off.)
 import { createRequire } from 'node:module';
 import { access, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,10 +23,16 @@ import { dirname, isAbsolute, join } from 'node:path';
 import Tesseract from 'tesseract.js';
 
 export const OCR_LANGS = ['fra', 'eng'] as const;
+/** A worker loads its WASM core and both models in about half a second. */
+const START_TIMEOUT_MS = 60_000;
 const MODEL_DIR = '4.0.0_best_int';
 
-/** Scans and photos carry no trustworthy resolution; receipts' text is read as if at 300 dpi. */
-const DEFAULT_PARAMS: Record<string, string> = { user_defined_dpi: '300', preserve_interword_spaces: '1' };
+/**
+ * Scans and photos carry no trustworthy resolution, so one is declared: 150 dpi read more totals
+ * on the SROIE dev split than 300 or 120 (Tesseract sizes its noise filters from it), once tiny
+ * text is doubled by the preprocessing.
+ */
+const DEFAULT_PARAMS: Record<string, string> = { user_defined_dpi: '150', preserve_interword_spaces: '1' };
 
 export interface OcrBox {
   x0: number;
@@ -84,7 +93,8 @@ interface Slot {
 export interface TesseractPool {
   size: number;
   langPath: string;
-  recognize(image: Buffer, o?: { psm?: string; dpi?: number; signal?: AbortSignal }): Promise<OcrPage>;
+  /** One image (any format Leptonica reads: PGM, PNG, JPEG…) → its words; `timeoutMs` overrides the pool's jobTimeoutMs. */
+  recognize(image: Buffer, o?: { psm?: string; dpi?: number; signal?: AbortSignal; timeoutMs?: number }): Promise<OcrPage>;
   close(): Promise<void>;
 }
 
@@ -102,18 +112,36 @@ export async function createTesseractPool(o: TesseractPoolOptions): Promise<Tess
   const waiting: { resolve: (s: Slot) => void; reject: (e: Error) => void }[] = [];
 
   async function spawn(): Promise<Slot> {
-    const worker = await Tesseract.createWorker(OCR_LANGS.join('+'), Tesseract.OEM.LSTM_ONLY, {
+    const starting = Tesseract.createWorker(OCR_LANGS.join('+'), Tesseract.OEM.LSTM_ONLY, {
       langPath,
       gzip: true,
       cacheMethod: 'none',
       // Without it tesseract.js throws a failed job's error out of its message handler (uncaught).
       errorHandler: () => {},
     });
+    // With an errorHandler, a model that fails to load leaves createWorker() pending for ever
+    // (tesseract.js 7 swallows that error): a start has a time limit.
+    let timer: NodeJS.Timeout | undefined;
+    const worker = await Promise.race([
+      starting,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`an OCR worker did not start within ${START_TIMEOUT_MS} ms (models in ${langPath})`)), START_TIMEOUT_MS);
+      }),
+    ]).finally(() => clearTimeout(timer));
     const slot: Slot = { worker };
     all.add(slot);
     const thread = (worker as unknown as { worker: import('node:worker_threads').Worker }).worker;
-    thread.on('error', (e) => slot.onDeath?.(e instanceof Error ? e : new Error(String(e))));
-    thread.on('exit', (code) => slot.onDeath?.(new Error(`the OCR worker thread exited (code ${code})`)));
+    const died = (e: Error) => {
+      if (slot.onDeath) return slot.onDeath(e); // its job fails; recognize() replaces it
+      // idle when it died: out of the pool, and a fresh one in its place
+      const at = idle.indexOf(slot);
+      if (at >= 0) {
+        idle.splice(at, 1);
+        replace(slot);
+      }
+    };
+    thread.on('error', (e) => died(e instanceof Error ? e : new Error(String(e))));
+    thread.on('exit', (code) => died(new Error(`the OCR worker thread exited (code ${code})`)));
     await worker.setParameters({ ...DEFAULT_PARAMS, ...o.params });
     return slot;
   }
@@ -162,15 +190,29 @@ export async function createTesseractPool(o: TesseractPoolOptions): Promise<Tess
           await slot.worker.setParameters({ tessedit_pageseg_mode: (ro.psm ?? '3') as Tesseract.PSM, user_defined_dpi: String(ro.dpi ?? o.params?.user_defined_dpi ?? DEFAULT_PARAMS.user_defined_dpi) });
           return slot.worker.recognize(image, {}, { text: true, blocks: true });
         })();
+        // the job's own outcome, or a time limit, an abort or the thread's death first (the worker
+        // is then replaced: it may still be busy with this image)
         const { data } = await new Promise<Tesseract.RecognizeResult>((resolve, reject) => {
-          const timer = setTimeout(() => { broken = true; reject(new Error(`OCR took more than ${jobTimeoutMs} ms`)); }, jobTimeoutMs);
-          const abort = () => { broken = true; reject(ro.signal!.reason); };
-          ro.signal?.addEventListener('abort', abort, { once: true });
-          slot.onDeath = (e) => { broken = true; reject(e); };
-          job.then(resolve, (e: unknown) => reject(e instanceof Error ? e : new Error(`OCR failed: ${String(e)}`))).finally(() => {
+          const limit = ro.timeoutMs ?? jobTimeoutMs;
+          const settle = (e: Error | null, r?: Tesseract.RecognizeResult) => {
             clearTimeout(timer);
             ro.signal?.removeEventListener('abort', abort);
-          });
+            slot.onDeath = undefined;
+            if (e) reject(e);
+            else resolve(r!);
+          };
+          const fail = (e: Error) => {
+            broken = true;
+            settle(e);
+          };
+          const timer = setTimeout(() => fail(new Error(`OCR took more than ${limit} ms`)), limit);
+          const abort = () => fail(ro.signal!.reason instanceof Error ? ro.signal!.reason : new Error('aborted'));
+          ro.signal?.addEventListener('abort', abort, { once: true });
+          slot.onDeath = fail;
+          job.then(
+            (r) => settle(null, r),
+            (e: unknown) => settle(e instanceof Error ? e : new Error(`OCR failed: ${String(e)}`)),
+          );
         });
         return toPage(data);
       } finally {

@@ -122,13 +122,32 @@ describe('French thermal tickets', () => {
     expect(f.vat).toEqual([vat('20.0', '55.46', '11.09')]);
   });
 
-  it('motorway toll and parking: MONTANT TTC, date with seconds', () => {
+  it('motorway toll and parking: MONTANT TTC, date with seconds, "dont TVA" (the base is TTC − TVA when the rate confirms it)', () => {
     const f = extractFields({
       text: lines('APRR', 'PEAGE DE VILLEFRANCHE', 'CLASSE 1', 'MONTANT TTC : 12,40 EUR', 'DONT TVA 20% : 2,07 EUR', '05/03/2026 14:12:05'),
     });
     expect(f.total).toBe('12.40');
     expect(f.date).toBe('2026-03-05');
-    expect(f.vat).toEqual([vat('20.0', null, '2.07')]);
+    // changed after the first version (which left the base null): 12,40 − 2,07 = 10,33 and 10,33 × 20 % = 2,07
+    expect(f.vat).toEqual([vat('20.0', '10.33', '2.07')]);
+  });
+
+  it('"dont TVA" on a total with an untaxed part: the rate does not confirm TTC − TVA, so no base', () => {
+    const f = extractFields({ text: lines('HOTEL DU LAC', 'TOTAL TTC 104,40 EUR', 'dont TVA 10% 9,20', 'dont taxe de sejour 3,20') });
+    expect(f.total).toBe('104.40');
+    expect(f.vat).toEqual([vat('10.0', null, '9.20')]);
+  });
+
+  it('a tip added on the card: the amount paid is the card total', () => {
+    const f = extractFields({ text: lines('BISTROT DES HALLES', 'TOTAL TTC       141,50', 'TVA 10% 128,64 12,86', 'POURBOIRE        10,00', 'CB              151,50', '20/03/2026') });
+    expect(f.total).toBe('151.50');
+  });
+
+  it('an invoice with a deposit already paid: its total, not the balance left to pay', () => {
+    const f = extractFields({
+      text: lines('TRAITEUR DUPONT', 'FACTURE 2026-118 du 18/03/2026', 'TOTAL HT        1 553,00', 'TVA 20%   1 553,00   310,60', 'TOTAL TTC       1 863,60', 'ACOMPTE VERSE   -600,00', 'NET A PAYER     1 263,60'),
+    });
+    expect(f.total).toBe('1863.60');
   });
 
   it('taxi: "Prix TTC" and a phone number that looks like money', () => {
@@ -175,7 +194,7 @@ describe('French thermal tickets', () => {
     const f = extractFields({ text: lines('SNCF VOYAGEURS', 'PARIS GARE DE LYON -> LYON PART DIEU', 'Voyage du 20/03/2026', 'Prix total : €45,00', 'dont TVA 10,00 % : 4,09 €', 'Payé par carte le 02/03/2026') });
     expect(f.total).toBe('45.00');
     expect(f.currency).toBe('EUR');
-    expect(f.vat).toEqual([vat('10.0', null, '4.09')]);
+    expect(f.vat).toEqual([vat('10.0', '40.91', '4.09')]); // changed like the toll's: 45,00 − 4,09 = 40,91, × 10 % = 4,09
     expect(f.date).not.toBeNull();
   });
 
@@ -201,6 +220,10 @@ describe('Swiss, British and other currencies', () => {
     expect(f.total).toBe('8.75');
     expect(f.date).toBe('2026-03-12');
     expect(f.vat).toEqual([vat('20.0', '7.29', '1.46')]);
+  });
+
+  it('BALANCE DUE (added after tuning on SROIE dev): a strong label, though "balance" alone is not a total', () => {
+    expect(extractFields({ text: lines('JOE’S DINER', 'SUBTOTAL $11.57', 'TAX $0.93', 'BALANCE DUE $12.50', 'BALANCE $0.00') }).total).toBe('12.50');
   });
 
   it('US dollars with a month-first date', () => {
@@ -287,7 +310,7 @@ describe('SROIE-style receipts (English, Malaysia)', () => {
     const f = extractFields({ text: lines('UNIHAKKA INTERNATIONAL SDN BHD', '05 Mar 2018 18:24', 'Total Amount: $8.20', 'GST @6%: $0.46', 'Nett Total: $8.20', 'CASH $8.20', 'Change $0.00') });
     expect(f.total).toBe('8.20');
     expect(f.date).toBe('2018-03-05');
-    expect(f.vat).toEqual([vat('6.0', null, '0.46')]);
+    expect(f.vat).toEqual([vat('6.0', '7.74', '0.46')]); // changed like the toll's: 8,20 − 0,46 = 7,74, × 6 % = 0,46
   });
 });
 

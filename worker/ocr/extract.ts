@@ -124,9 +124,9 @@ function toRows(input: ExtractInput): Row[] {
 // ————————————————————————————————————————— amounts
 
 const CURRENCY_TOKEN = String.raw`(?:€|£|\$|EUR|EUROS?|CHF|GBP|USD|RM|MYR|CAD|AUD|SGD|JPY|¥)`;
-/** An amount with two decimals: sign, optional currency before/after, thousands by space, dot, apostrophe or comma. */
+/** An amount with two decimals: sign (attached: "- 27.55" is a dash, then an amount), optional currency before/after, thousands by space, dot, apostrophe or comma. */
 const AMOUNT_RE = new RegExp(
-  String.raw`(?<![\w.,/-])(-\s?)?(?:(${CURRENCY_TOKEN})\s?)?(-\s?)?(\d{1,3}(?:[ .',]\d{3})+|\d+)(?:\s?([.,])\s?|\s([.,]))(\d{2})(?![\d]|[.,]\d|\s?%)(?:\s?(${CURRENCY_TOKEN}))?`,
+  String.raw`(?<![\w.,/-])(-)?(?:(${CURRENCY_TOKEN})\s?)?(-)?(\d{1,3}(?:[ .',]\d{3})+|\d+)(?:\s?([.,])\s?|\s([.,]))(\d{2})(?![\d]|[.,]\d|\s?%)(?:\s?(${CURRENCY_TOKEN}))?`,
   'g',
 );
 /** An integer amount, only with a currency sign beside it. */
@@ -401,11 +401,10 @@ const TAX = /\b(T\.?V\.?A\.?|VAT|GST|TAX|TAXES|MWST|IVA|BTW|SST|TAXE)\b/;
 const NOT_TOTAL = /\b(QTY|QTE|QTE\.|QUANTITE|QUANTITY|ARTICLES?|ARTS?|ITEMS?|NB|NBRE|NOMBRE|PIECES?|PCS|POINTS?|PTS|FIDELITE|CAGNOTTE|AVANTAGES?|ECONOMI\w*|SAVED|SAVING\w*|REMISE|DISCOUNT|DISC|RABAIS|REDUCTION|PROMO\w*|ROUNDING|ROUND\w* ADJ\w*|ARRONDI|ADJ|ADJUSTMENT|SOLDE|BALANCE|DEPOSIT|ACOMPTE|POURBOIRE|TIP|GRATUITY|SERVICE CHARGE|UNITAIRE|UNIT|P\.U\.?|PU|\/L|LITRES?|VOLUME|KG|TAUX|RATE|CAPITAL|FRAIS DE PORT|PORT)\b/;
 const TOTAL_ROW_NEG_EXEMPT = /\b(TOTAL\s*T\.?T\.?C|T\.?T\.?C|INCL\w*|INCLUSIVE|NET\s*A\s*PAYER|A\s*PAYER)\b/;
 
-interface Label {
-  kind: 'strong' | 'total' | 'payment' | 'medium' | 'tendered' | 'change' | 'sub' | 'tax' | 'other' | 'none';
-}
+type LabelKind = 'strong' | 'total' | 'payment' | 'medium' | 'tendered' | 'change' | 'sub' | 'tax' | 'other' | 'none';
 
-function labelOf(rawKey: string): Label['kind'] {
+/** What a row's words say about its amount. */
+function labelOf(rawKey: string): LabelKind {
   const k = KW(rawKey);
   const letters = k.replace(/[^A-Z]/g, '');
   if (!letters) return 'none';
@@ -414,7 +413,7 @@ function labelOf(rawKey: string): Label['kind'] {
   const exempt = has(TOTAL_ROW_NEG_EXEMPT, k);
   if (has(SUB, k) && !exempt) return 'sub';
   if (has(TAX, k) && !exempt) return 'tax';
-  if (has(NOT_TOTAL, k) && !exempt) return 'other';
+  if (has(NOT_TOTAL, k) && !exempt && !strong) return 'other';
   if (strong) return 'strong';
   if (has(TOTAL, k)) return 'total';
   if (has(TENDERED, k)) return 'tendered';
@@ -494,11 +493,11 @@ function findVat(rows: Row[]): VatLine[] {
   for (const l of lines) {
     const same = out.find((o) => o.rate === l.rate && (o.amount === l.amount || o.amount === null || l.amount === null) && (o.base === l.base || o.base === null || l.base === null));
     if (!same) out.push(l);
-    else if (score(l) > score(same)) out.splice(out.indexOf(same), 1, l);
+    else if (completeness(l) > completeness(same)) out.splice(out.indexOf(same), 1, l);
   }
   return out;
 }
-const score = (l: VatLine) => (l.checked ? 4 : 0) + (l.base !== null ? 1 : 0) + (l.amount !== null ? 1 : 0);
+const completeness = (l: VatLine) => (l.checked ? 4 : 0) + (l.base !== null ? 1 : 0) + (l.amount !== null ? 1 : 0);
 
 function splitVat(rate: number, nums: number[], key: string, rateAt: number): Omit<VatLine, 'rate' | 'row'> {
   // base and amount among the numbers, checked by the rate (the base printed before the amount, mostly)
@@ -565,7 +564,9 @@ function findTotal(rows: Row[], vat: VatLine[]) {
   const change: number[] = [];
   const subs: number[] = [];
   const taxes: number[] = [];
-  const rounding: number[] = [];
+  const preTax: number[] = [];
+  const added: number[] = [];
+  const deposits: number[] = [];
   const weight = { strong: 6, total: 4, payment: 3, medium: 2 } as const;
   rows.forEach((r, i) => {
     if (skip.has(i)) return;
@@ -580,11 +581,16 @@ function findTotal(rows: Row[], vat: VatLine[]) {
     if (!am.length) return;
     const value = am[am.length - 1]!.cents; // the amount column is on the right
     const k = KW(r.key);
-    if (/\b(ROUNDING|ROUND\w* ADJ\w*|ARRONDI|ADJ\w*)\b/.test(k) && !STRONG_TOTAL.test(k)) rounding.push(value);
+    // what is added after a total (rounding, a tip) or was paid before it (a deposit)
+    if (/\b(ROUNDING|ROUND\w* ADJ\w*|ARRONDI|ADJ\w*|POURBOIRE|TIP|TIPS|GRATUITY|SERVICE)\b/.test(k) && !STRONG_TOTAL.test(k)) added.push(value);
+    if (/\b(ACOMPTE|ACOMPTES|ARRHES|AVANCE|DEPOSIT|DEJA (?:REGLE|PAYE|VERSE)|PREPAID|PREPAYE)\b/.test(k)) deposits.push(Math.abs(value));
     if (value <= 0) return;
     if (kind === 'tendered') tendered.push(value);
     else if (kind === 'change') change.push(value);
-    else if (kind === 'sub') subs.push(value);
+    else if (kind === 'sub') {
+      subs.push(value);
+      if (/\b(H\.?T\.?|HORS TAXES?|EXCL\w*|EX|EXCLUSIVE|BEFORE TAX|NET HT)\b/.test(k)) preTax.push(value);
+    }
     else if (kind === 'tax') taxes.push(value);
     else if (kind in weight) cands.push({ cents: value, row: i, weight: weight[kind as keyof typeof weight] + w, conf: r.conf });
     // no label, or one that says nothing: only arithmetic can make it the total
@@ -622,9 +628,19 @@ function findTotal(rows: Row[], vat: VatLine[]) {
       e.score += 2.5;
       e.support.push('HT + TVA');
     }
-    if (rounding.some((r) => r !== 0 && labelled.some((t) => t !== cents && t + r === cents))) {
+    if (added.some((r) => r !== 0 && labelled.some((t) => t !== cents && t + r === cents))) {
       e.score += 2.5;
-      e.support.push('rounded');
+      e.support.push('total + rounding or tip');
+    }
+    // …and the total before them is superseded
+    if (added.some((r) => r !== 0 && byValue.has(cents + r) && labelled.includes(cents))) e.score -= 3;
+    // the amount before tax, when tax is charged, is not what was paid
+    if (preTax.includes(cents) && (taxes.some((t) => t > 0) || vat.some((v) => (v.amount ?? 0) > 0))) e.score -= 2.5;
+    // the balance left once a deposit is deducted is not what this document cost
+    if (deposits.some((d) => d > 0 && labelled.some((t) => t - d === cents))) e.score -= 3;
+    if (deposits.some((d) => d > 0 && labelled.some((t) => cents - d === t))) {
+      e.score += 1.5;
+      e.support.push('balance + deposit');
     }
   }
   // the amount with most evidence; on a tie, the later row (a total after service, tax and rounding is the final one)
@@ -654,11 +670,13 @@ const NOT_MERCHANT = new RegExp(
   ].join('|'),
 );
 /** A company's legal form ending its name (the registered name, which SROIE labels as the company). */
-const LEGAL_FORM = /\b(SDN\.? ?BHD\.?|BHD\.?|S\/B|ENTERPRISES?|TRADING|LTD\.?|LIMITED|INC\.?|PLC|LLC|GMBH|CORP\.?|CORPORATION)(?![A-Z])/;
+const LEGAL_FORM = /\b(SDN\.? ?[B8]HD\.?|BHD\.?|S\/B|ENTERPRISES?|TRADING|LTD\.?|LIMITED|INC\.?|PLC|LLC|GMBH|CORP\.?|CORPORATION)(?![A-Z])/;
 /** Words that name a kind of business. */
 const BUSINESS = /\b(RESTAURANT|RESTORAN|CAFE|BISTRO|HOTEL|BOULANGERIE|PATISSERIE|PHARMACIE|BRASSERIE|SUPERMARCHE|MARKET|MARCHE|STATION|GARAGE|TAXI|PARKING|HARDWARE|STATIONERY|MART)\b/;
 /** A registration number in brackets after the name: "(126926-H)", "(CO.REG : 933109-X)". */
-const REG_NUMBER = /\(\s*(?:CO\.?\s*REG\.?\s*(?:NO\.?)?\s*:?\s*)?[\w.-]*\d[\w.-]*\s*\)/gi;
+const REG_NUMBER = /\(\s*(?:CO\.?\s*REG\.?\s*(?:NO\.?)?\s*:?\s*)?[\w.-]*\d[\w.-]*\s*(?:\)|$)/gi;
+/** Where the header ends and the document begins: a name printed below (a customer's) is not the merchant's. */
+const DOCUMENT_START = /\b(INVOICE|RECEIPT|FACTURE|TICKET|CASH ?BILL|GUEST CHECK|CASHIER|CAISSIER|CAISSE|TABLE|SERVEUR|DOCUMENT|COMMANDE|ORDER)\b/;
 
 function findMerchant(rows: Row[]): { value: string | null; conf: number } {
   // a name wrapped over two rows: "HOME MASTER HARDWARE &" / "ELECTRICAL"
@@ -669,7 +687,10 @@ function findMerchant(rows: Row[]): { value: string | null; conf: number } {
     else top.push(r);
   }
   let best: { text: string; score: number; conf: number } | null = null;
+  let body = false;
   top.forEach((r, i) => {
+    const inBody = body || datesIn(r.key).length > 0;
+    if (DOCUMENT_START.test(KW(r.key)) || datesIn(r.key).length) body = true;
     if (r.conf < 0.5) return; // what OCR could not read well (a logo, a stamp, handwriting)
     const text = r.raw
       .replace(REG_NUMBER, ' ')
@@ -684,13 +705,14 @@ function findMerchant(rows: Row[]): { value: string | null; conf: number } {
     if (datesIn(k).length || amountsIn(k).length) return;
     // short words of 1–2 letters only: OCR noise
     if (!text.split(' ').some((w) => w.length >= 3)) return;
-    let s = 2 - i * 0.3;
+    let s = 2 - i * 0.4;
     if (text === text.toUpperCase()) s += 1;
     else if (text === text.toLowerCase()) s -= 3; // merchants print their names in capitals or title case
     if (LEGAL_FORM.test(k)) s += 2.5;
     else if (BUSINESS.test(k)) s += 0.2;
     if (r.size > 1.25) s += 0.8;
-    s -= (1 - r.conf) * 3;
+    if (inBody) s -= 2;
+    s -= (1 - r.conf) * 2;
     if (!best || s > best.score) best = { text, score: s, conf: r.conf };
   });
   const b = best as { text: string; score: number; conf: number } | null;
@@ -707,10 +729,11 @@ export function extractFields(input: ExtractInput): OcrFields {
   let vat = findVat(rows);
   const total = findTotal(rows, vat);
 
-  // one VAT line without its base: the HT subtotal is its base when the rate checks out
+  // one VAT line without its base ("dont TVA 20 % 2,07"): the HT subtotal is its base, or else
+  // the total less the VAT — either only when the rate checks out (no untaxed part, no other rate)
   if (vat.length === 1 && vat[0]!.base === null && vat[0]!.amount !== null) {
     const v = vat[0]!;
-    const base = total.subs.find((s) => near(vatOf(s, v.rate), v.amount!));
+    const base = total.subs.find((s) => near(vatOf(s, v.rate), v.amount!, 1)) ?? (total.value !== null && near(vatOf(total.value - v.amount!, v.rate), v.amount!, 1) ? total.value - v.amount! : undefined);
     if (base !== undefined) vat = [{ ...v, base, checked: true }];
   }
 
