@@ -1,8 +1,8 @@
 // The Tesseract pool: no network, ever (the models come from node_modules), and a worker that
 // stalls is replaced without taking the pool down.
-import { execFile } from 'node:child_process';
-import { realpathSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { receiptPdf } from '../../test/support/images.ts';
 import { openPdf } from './pdf.ts';
-import { createTesseractPool, modelFiles } from './tesseract.ts';
+import { createTesseractPool, modelFiles, prepareLangFolder } from './tesseract.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const NO_NETWORK = join(ROOT, 'test/support/no-network.cjs');
@@ -78,7 +78,8 @@ describe('no network, ever', () => {
     const { stdout, stderr } = await offline(
       `import Tesseract from 'ROOT/node_modules/tesseract.js/src/index.js';
        const bc = new BroadcastChannel('no-network');
-       bc.onmessage = (e) => { console.log(JSON.stringify({ blocked: e.data })); process.exit(0); };
+       // (exit a moment later: a worker thread's stderr reaches the process asynchronously)
+       bc.onmessage = (e) => { console.log(JSON.stringify({ blocked: e.data })); setTimeout(() => process.exit(0), 500); };
        setTimeout(() => process.exit(3), 20_000);
        // (with the download refused, this promise never settles: tesseract.js swallows the error)
        Tesseract.createWorker('eng', 1, { cacheMethod: 'none', errorHandler: () => {} });`,
@@ -90,6 +91,26 @@ describe('no network, ever', () => {
   it('a model folder without the models is refused before any worker starts (no fallback to a download)', async () => {
     await expect(createTesseractPool({ workers: 1, langPath: dir })).rejects.toThrow(/no fra\.traineddata\.gz in .*never from the network/);
     await expect(createTesseractPool({ workers: 1, langPath: 'models' })).rejects.toThrow(/absolute local folder/);
+  });
+});
+
+describe('the model folder', () => {
+  it('is private to the process, and the folders of dead processes are removed by the next one', async () => {
+    const dead = await new Promise<number>((ok) => {
+      const p = spawn(process.execPath, ['-e', '0']);
+      p.on('exit', () => ok(p.pid!));
+    });
+    const orphan = join(tmpdir(), `justif-ocr-lang-${dead}-test`);
+    await mkdir(orphan, { recursive: true });
+    const mine = await prepareLangFolder();
+    try {
+      expect(existsSync(orphan)).toBe(false);
+      expect(mine.path).toContain(`justif-ocr-lang-${process.pid}-`);
+      expect(statSync(mine.path).mode & 0o777).toBe(0o700);
+    } finally {
+      await mine.remove();
+    }
+    expect(existsSync(mine.path)).toBe(false);
   });
 });
 

@@ -17,7 +17,7 @@
 // The pool is the process's: one per OCR engine, sized to the cores, reused by every job.
 // (worker/adapters/tesseract.test.ts runs the engine in a process whose network is cut off.)
 import { createRequire } from 'node:module';
-import { access, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { access, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import Tesseract from 'tesseract.js';
@@ -59,9 +59,16 @@ export function modelFiles(): Record<string, string> {
   return Object.fromEntries(OCR_LANGS.map((l) => [l, join(dirname(req.resolve(`@tesseract.js-data/${l}/package.json`)), MODEL_DIR, `${l}.traineddata.gz`)]));
 }
 
-/** A private folder holding the models of every language (tesseract.js's langPath takes one folder). */
+const LANG_FOLDER_PREFIX = 'justif-ocr-lang-';
+
+/**
+ * A private folder (mode 0700, named after this process) holding a link to each language's model
+ * — tesseract.js's langPath takes one folder. Removed by close(); the folders of processes that
+ * died without closing (SIGKILL) are removed by the next process that prepares one.
+ */
 export async function prepareLangFolder(files: Record<string, string> = modelFiles()): Promise<{ path: string; remove(): Promise<void> }> {
-  const path = await mkdtemp(join(tmpdir(), 'justif-ocr-lang-'));
+  await removeOrphanFolders();
+  const path = await mkdtemp(join(tmpdir(), `${LANG_FOLDER_PREFIX}${process.pid}-`));
   try {
     for (const [lang, file] of Object.entries(files)) {
       await access(file); // a missing model fails here, loudly, before tesseract.js could reach for a CDN
@@ -72,6 +79,24 @@ export async function prepareLangFolder(files: Record<string, string> = modelFil
     throw e;
   }
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+async function removeOrphanFolders(): Promise<void> {
+  const names = await readdir(tmpdir()).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = Number(new RegExp(`^${LANG_FOLDER_PREFIX}(\\d+)-`).exec(name)?.[1]);
+    if (!pid || pid === process.pid || alive(pid)) continue;
+    await rm(join(tmpdir(), name), { recursive: true, force: true }).catch(() => {}); // another user's: not ours to remove
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, but another user's
+  }
 }
 
 export interface TesseractPoolOptions {
