@@ -85,9 +85,9 @@ export class ReceiptsService {
    * before the draft exists, so a refused upload leaves nothing behind.
    */
   async scan(tdb: TenantDb, viewer: Viewer, actor: AuditActor, files: SpooledFile[]): Promise<{ expenseId: string; receipts: ReceiptView[] }> {
-    this.checkFiles(files);
+    const accepted = this.checkFiles(files);
     const e = await this.d.expenses.createForScan(tdb, viewer, actor);
-    return { expenseId: e.id, receipts: await this.attach(tdb, viewer, actor, e.id, files) };
+    return { expenseId: e.id, receipts: await this.store(tdb, viewer, actor, e.id, accepted) };
   }
 
   /** Reads a receipt again (an admin's request, e.g. after a dead-lettered reading). */
@@ -102,14 +102,13 @@ export class ReceiptsService {
 
   /** The Client's receipts whose reading was given up (dead-lettered OCR jobs), newest first. */
   async ocrFailures(tdb: TenantDb) {
-    const dead = await tdb.raw.selectFrom('job').select(['id', 'singleton_key', 'last_error', 'attempts', 'finished_at']).where('name', '=', 'receipt.ocr').where('state', '=', 'dead')
+    const failed = await tdb.raw.selectFrom('job').select(['id', 'singleton_key', 'last_error', 'attempts', 'finished_at']).where('name', '=', 'receipt.ocr').where('state', '=', 'dead')
       .where('singleton_key', 'like', `${tdb.tenantId}:%`).orderBy('finished_at', 'desc').limit(200).execute();
+    // The latest given-up reading of each original (newest first: a re-run that failed again is one row).
+    const dead = failed.filter((d, i) => failed.findIndex((x) => x.singleton_key === d.singleton_key) === i);
     const later = dead.length
       ? await tdb.raw.selectFrom('job').select(['id', 'singleton_key']).where('name', '=', 'receipt.ocr').where('state', 'in', ['queued', 'running']).where('singleton_key', 'in', dead.map((d) => d.singleton_key!)).execute()
       : [];
-    // The latest given-up reading of each original (a re-run that failed again is one row).
-    const latest = dead.filter((d, i) => dead.findIndex((x) => x.singleton_key === d.singleton_key) === i);
-    dead.splice(0, dead.length, ...latest);
     const shas = dead.map((d) => d.singleton_key!.slice(tdb.tenantId.length + 1));
     const read = new Set(shas.length ? (await tdb.selectFrom('receipt_ocr').select('sha256').where('sha256', 'in', shas).execute()).map((r) => r.sha256) : []);
     const receipts = shas.length ? await tdb.selectFrom('receipt').select(['id', 'expense_id', 'sha256', 'original_name']).where('sha256', 'in', shas).execute() : [];
@@ -139,7 +138,11 @@ export class ReceiptsService {
 
   async attach(tdb: TenantDb, viewer: Viewer, actor: AuditActor, expenseId: string, files: SpooledFile[]): Promise<ReceiptView[]> {
     // 1. Every file is checked before anything is stored: one bad file refuses the whole upload.
-    const accepted = this.checkFiles(files);
+    return this.store(tdb, viewer, actor, expenseId, this.checkFiles(files));
+  }
+
+  /** Steps 2 and 3 for files already checked. */
+  private async store(tdb: TenantDb, viewer: Viewer, actor: AuditActor, expenseId: string, accepted: ReturnType<ReceiptsService['checkFiles']>): Promise<ReceiptView[]> {
     for (let attempt = 1; ; attempt++) {
       // 2. Store what the Client does not hold yet (deduplicated by hash within the Client).
       for (const { f, type } of accepted) {
