@@ -65,7 +65,7 @@ export function createApp(c: Container): express.Express {
     if (e.status >= 500) c.log.error({ err, requestId }, 'request failed');
     if (e.extra.retryAfterSeconds) res.setHeader('Retry-After', String(e.extra.retryAfterSeconds));
     if (res.headersSent) return void res.end();
-    res.status(e.status).type('application/problem+json').json(problemBody(e.code, e.status >= 500 ? undefined : e.detail, requestId, e.extra.errors));
+    res.status(e.status).type('application/problem+json').json(problemBody(e.code, e.status >= 500 ? undefined : e.detail, requestId, e.status >= 500 ? {} : e.extra));
   });
   return app;
 }

@@ -12,6 +12,7 @@ import { ApiTokensService } from './features/api-tokens/api-tokens.service.ts';
 import { AuditService } from './features/audit/audit.service.ts';
 import { AuthService } from './features/auth/auth.service.ts';
 import { CategoriesService } from './features/categories/categories.service.ts';
+import { ExpenseEvents } from './features/expenses/expense-events.ts';
 import { ExpensesService } from './features/expenses/expenses.service.ts';
 import { MileageService } from './features/mileage/mileage.service.ts';
 import { PerDiemService } from './features/mileage/per-diem.service.ts';
@@ -20,6 +21,8 @@ import { ReceiptsService } from './features/receipts/receipts.service.ts';
 import { OidcService } from './features/auth/oidc.ts';
 import { TenantsService } from './features/tenants/tenants.service.ts';
 import { UsersService } from './features/users/users.service.ts';
+import { WorkflowSettingsService } from './features/workflow/workflow-settings.service.ts';
+import { WorkflowService } from './features/workflow/workflow.service.ts';
 import { createLogger } from './infra/logger.ts';
 import { createMailer, type Mailer } from './infra/mailer.ts';
 import { createRateLimiter } from './infra/rate-limiter.ts';
@@ -44,9 +47,13 @@ export interface Container {
   categories: CategoriesService;
   rates: RatesService;
   expenses: ExpensesService;
+  /** Live updates: API processes push expense changes to the screens showing them. */
+  expenseEvents: ExpenseEvents;
   mileage: MileageService;
   perDiem: PerDiemService;
   receipts: ReceiptsService;
+  workflow: WorkflowService;
+  workflowSettings: WorkflowSettingsService;
   close(): Promise<void>;
 }
 
@@ -78,6 +85,7 @@ export async function createContainer(config: Config, o: ContainerOverrides = {}
   const rates = new RatesService({ clock, audit });
   const mileage = new MileageService({ clock, audit });
   const expenses = new ExpensesService({ clock, audit, rates, onDelete: mileage.aroundDelete });
+  const expenseEvents = new ExpenseEvents({ db, log });
   return {
     config, log, db, objects, queue, clock, mailer, signingKey, audit, auth, oidc,
     users: new UsersService({ clock, audit, auth, mailer }),
@@ -86,9 +94,15 @@ export async function createContainer(config: Config, o: ContainerOverrides = {}
     categories,
     rates,
     expenses,
+    expenseEvents,
     mileage,
     perDiem: new PerDiemService({ clock, audit }),
+    workflow: new WorkflowService({ clock, audit, mailer, mileage, publicUrl: config.publicUrl }),
+    workflowSettings: new WorkflowSettingsService({ clock, audit }),
     receipts: new ReceiptsService({ db: k, objects, queue, clock, audit, expenses, log, limits: config.receipts }),
-    close: () => db.close(),
+    close: async () => {
+      await expenseEvents.close();
+      await db.close();
+    },
   };
 }

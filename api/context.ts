@@ -1,9 +1,11 @@
-import type { Role } from '../storage/db/schema.ts';
+import type { AuthMethod, Role } from '../storage/db/schema.ts';
 import type { AuditActor } from './features/audit/audit.service.ts';
 
 /** The authenticated caller: a browser session or an API token, always a user of the service. */
 export interface Principal {
   via: 'session' | 'api_token';
+  /** How this caller proved who they are (recorded in signed approvals, R-WF-3). */
+  authMethod: AuthMethod;
   userId: string;
   tenantId: string | null;
   roles: Role[];

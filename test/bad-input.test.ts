@@ -17,6 +17,8 @@ beforeAll(async () => {
   ctx = await createTestContext({ BODY_LIMIT_KB: '16' });
   const t = await createTenantWithAdmin(ctx);
   const u = await createUser(ctx, t.tenantId, ['employee']);
+  // the admin also verifies, so that verifier-only routes reach their validation
+  await ctx.c.db.kysely.insertInto('user_role').values({ tenant_id: t.tenantId, user_id: t.admin.id, role: 'verifier' }).execute();
   admin = new Client(ctx);
   await admin.login(t.admin.email, PASSWORD);
   operator = new Client(ctx);

@@ -1,7 +1,7 @@
 // Expenses (R-CAP-1), categories and payment methods, exchange rates (manual and ECB file).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
-import { Client, createTestContext, signedIn, type TestContext } from './support/context.ts';
+import { Client, createTestContext, referencesOf, signedIn, type TestContext } from './support/context.ts';
 import { createTenantWithAdmin, createUser, PASSWORD, type TestUser } from './support/factories.ts';
 
 // Dates relative to today (Paris): a fixed past clock would make the session cookies expire in
@@ -25,8 +25,7 @@ beforeAll(async () => {
   admin = await signIn(t.admin);
   emp = await createUser(ctx, t.tenantId, ['employee']);
   asEmp = await signIn(emp);
-  cat = Object.fromEntries((await asEmp.get('/api/v1/categories')).body.items.map((c: { code: string; id: string }) => [c.code, c.id]));
-  pay = Object.fromEntries((await asEmp.get('/api/v1/payment-methods')).body.items.map((c: { code: string; id: string }) => [c.code, c.id]));
+  ({ cat, pay } = await referencesOf(asEmp));
 });
 afterAll(() => ctx.close());
 

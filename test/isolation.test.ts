@@ -29,10 +29,29 @@ beforeAll(async () => {
   await asA.login(A.admin.email, PASSWORD);
   await asB.login(B.admin.email, PASSWORD);
   aTeamId = (await ctx.c.users.createTeam(tdbA(), actorA(), { name: 'A team' })).id;
+  // Both admins also approve and verify, so that the workflow routes have a positive control.
+  for (const [tenant_id, user_id] of [[A.tenantId, A.admin.id], [B.tenantId, B.admin.id]] as const)
+    await ctx.c.db.kysely.insertInto('user_role').values([{ tenant_id, user_id, role: 'manager' }, { tenant_id, user_id, role: 'verifier' }]).execute();
+  aReport = await createUser(ctx, A.tenantId, ['employee'], { managerId: A.admin.id });
 });
+let aReport: Awaited<ReturnType<typeof createUser>>;
+const principalOf = (userId: string, roles: ('employee' | 'manager' | 'verifier' | 'admin')[]) =>
+  ({ via: 'session' as const, authMethod: 'password' as const, userId, tenantId: A.tenantId, roles, email: 'x@a.test', name: 'x', locale: 'fr' as const });
+/** An expense of A's admin's direct report, submitted (its first level: A's admin); `approved`: approved by A's admin. */
+async function aSubmitted(approved = false): Promise<{ id: string; version: number; approvalId?: string }> {
+  const categoryId = (await ctx.c.categories.categories(tdbA())).items[0]!.id;
+  const paymentMethodId = (await ctx.c.categories.paymentMethods(tdbA())).items[0]!.id;
+  const emp = principalOf(aReport.id, ['employee']);
+  const e = await ctx.c.expenses.create(tdbA(), emp, actorA(), { date: '2026-01-13', merchant: `A shop ${Math.random()}`, categoryId, paymentMethodId, amountMinor: 1234, currency: 'EUR' });
+  const s = await ctx.c.workflow.submit(tdbA(), emp, actorA(), e.id, { version: e.version });
+  if (!approved) return { id: e.id, version: s.version };
+  const a = await ctx.c.workflow.approve(tdbA(), principalOf(A.admin.id, ['admin', 'manager']), actorA(), e.id, { version: s.version, acknowledge: true });
+  return { id: e.id, version: a.version, approvalId: a.approvalId };
+}
 afterAll(() => ctx.close());
 
-type Call = { params: Record<string, string>; body?: unknown; type?: string; files?: { name: string; data: Buffer }[] };
+/** `stream`: a server-sent event stream — the call returns with its first event. */
+type Call = { params: Record<string, string>; body?: unknown; type?: string; files?: { name: string; data: Buffer }[]; stream?: boolean };
 let pngSide = 1;
 /** A receipt of A's admin on a fresh draft (the upload path itself is tested in receipts.test.ts). */
 async function aReceipt(): Promise<string> {
@@ -74,6 +93,37 @@ const fixtures: Record<string, () => Promise<Call>> = {
   'patch /categories/:id': async () => ({ params: { id: (await ctx.c.categories.createCategory(tdbA(), actorA(), { name: `A cat ${Math.random()}` })).id }, body: { name: `Renamed ${Math.random()}` } }),
   'patch /payment-methods/:id': async () => ({ params: { id: (await ctx.c.categories.createPaymentMethod(tdbA(), actorA(), { name: `A card ${Math.random()}`, reimbursable: false })).id }, body: { active: false } }),
   'get /expenses/:id': async () => ({ params: { id: await aExpense() } }),
+  'get /expenses/:id/events': async () => ({ params: { id: await aExpense() }, stream: true }),
+  'post /expenses/:id/submit': async () => {
+    await ctx.c.workflowSettings.update(tdbA(), actorA(), { fallbackApproverId: aReport.id });
+    return { params: { id: await aExpense() }, body: { version: 1 } };
+  },
+  'post /expenses/:id/approve': async () => {
+    const e = await aSubmitted();
+    return { params: { id: e.id }, body: { version: e.version, acknowledge: true } };
+  },
+  'post /expenses/:id/reject': async () => {
+    const e = await aSubmitted();
+    return { params: { id: e.id }, body: { version: e.version, comment: 'no' } };
+  },
+  'post /expenses/:id/return': async () => {
+    const e = await aSubmitted();
+    return { params: { id: e.id }, body: { version: e.version, comment: 'fix it' } };
+  },
+  'post /expenses/:id/verify': async () => {
+    const e = await aSubmitted(true);
+    return { params: { id: e.id }, body: { version: e.version } };
+  },
+  'post /expenses/:id/corrections': async () => {
+    const e = await aSubmitted(true);
+    const other = (await ctx.c.categories.categories(tdbA())).items[1]!.id;
+    return { params: { id: e.id }, body: { version: e.version, categoryId: other, comment: 'reclassified' } };
+  },
+  'get /expenses/:id/workflow': async () => ({ params: { id: await aExpense() } }),
+  'get /approvals/:id/check': async () => ({ params: { id: (await aSubmitted(true)).approvalId! } }),
+  'delete /workflow/levels/:id': async () => ({ params: { id: (await ctx.c.workflowSettings.addLevel(tdbA(), actorA(), { aboveMinor: 100, approverId: aReport.id, label: 'A level' })).id } }),
+  'delete /delegations/:id': async () => ({ params: { id: (await ctx.c.workflowSettings.delegate(tdbA(), principalOf(A.admin.id, ['admin']), actorA(), { delegateId: aReport.id, startsOn: '2099-01-01', endsOn: '2099-01-02' })).id } }),
+  'put /policies/:id': async () => ({ params: { id: (await ctx.c.categories.categories(tdbA())).items[0]!.id }, body: { perExpenseMinor: 100, perDayMinor: null, receiptAboveMinor: null } }),
   'post /expenses/:id/receipts': async () => ({ params: { id: await aExpense() }, files: [{ name: 'r.png', data: png(++pngSide, 5) }] }),
   'get /expenses/:id/receipts': async () => ({ params: { id: await aExpense() } }),
   'get /receipts/:id/file': async () => ({ params: { id: await aReceipt() } }),
@@ -108,12 +158,33 @@ async function chainLength(tenantId: string): Promise<number> {
   return Number(r?.n ?? 0);
 }
 
-function call(c: Client, method: string, path: string, body?: unknown, files?: Call['files']) {
+function call(c: Client, method: string, path: string, body?: unknown, files?: Call['files'], stream?: boolean) {
   const url = `/api/v1${path}`;
+  if (stream) {
+    // read up to the first event, then hang up (the stream itself would stay open for minutes)
+    return c.get(url).buffer(true).parse((res, done) => {
+      let text = '';
+      let called = false;
+      const finish = () => {
+        if (called) return;
+        called = true;
+        done(null, /json/.test(String(res.headers['content-type'])) ? JSON.parse(text) : text);
+      };
+      res.on('data', (d: Buffer) => {
+        text += d;
+        if (text.includes('\n\n')) {
+          finish();
+          (res as unknown as { destroy(): void }).destroy();
+        }
+      });
+      res.on('end', finish);
+    });
+  }
   if (files) return files.reduce((r, f) => r.attach('files', f.data, { filename: f.name, contentType: 'image/png' }), c.agent.post(url).set('X-CSRF-Token', c.csrf));
   if (method === 'get') return c.get(url);
   if (method === 'delete') return c.delete(url);
   if (method === 'patch') return c.patch(url, (body ?? {}) as object);
+  if (method === 'put') return c.agent.put(url).set('X-CSRF-Token', c.csrf).send((body ?? {}) as object);
   return c.post(url, (body ?? undefined) as object | undefined);
 }
 
@@ -128,11 +199,11 @@ describe('tenant isolation (generated from the route list)', () => {
     it(`${r.method.toUpperCase()} ${r.path}: 404 for Client B, success for Client A`, async () => {
       const f = await fixtures[`${r.method} ${r.path}`]!();
       const path = r.path.replace(/:(\w+)/g, (_m, k: string) => f.params[k]!);
-      const asOther = await call(asB, r.method, path, f.body, f.files);
+      const asOther = await call(asB, r.method, path, f.body, f.files, f.stream);
       expect(asOther.status).toBe(404);
       for (const id of Object.values(f.params)) expect(JSON.stringify(asOther.body)).not.toContain(id);
       const eventsBefore = await chainLength(A.tenantId);
-      const asOwner = await call(asA, r.method, path, f.body, f.files);
+      const asOwner = await call(asA, r.method, path, f.body, f.files, f.stream);
       expect(asOwner.status, JSON.stringify(asOwner.body)).toBeLessThan(300);
       // every state change is audited, in the owner's chain
       if (r.method !== 'get') expect(await chainLength(A.tenantId)).toBeGreaterThan(eventsBefore);
@@ -142,10 +213,11 @@ describe('tenant isolation (generated from the route list)', () => {
   for (const r of lists) {
     it(`GET ${r.path}: Client B's list never shows Client A's rows`, async () => {
       const aIds = [A.admin.id, aTeamId];
-      const mine = JSON.stringify((await asA.get(`/api/v1${r.path}`)).body);
-      const theirs = await asB.get(`/api/v1${r.path}`);
+      const stream = r.raw === true; // an event stream: its first event
+      const mine = JSON.stringify((await call(asA, 'get', r.path, undefined, undefined, stream)).body);
+      const theirs = await call(asB, 'get', r.path, undefined, undefined, stream);
       expect(theirs.status).toBeLessThan(300);
-      for (const id of aIds) expect(theirs.text).not.toContain(id);
+      for (const id of aIds) expect(theirs.text ?? JSON.stringify(theirs.body)).not.toContain(id);
       // positive control: the ids do show up for A where the list holds such rows
       if (/users|teams/.test(r.path)) expect(aIds.some((id) => mine.includes(id))).toBe(true);
     });

@@ -7,7 +7,7 @@ import { describeEvent } from '../api/features/audit/audit.events.ts';
 import { SYSTEM_ACTOR } from '../api/features/audit/audit.service.ts';
 import { TenantDb } from '../storage/db/tenant-db.ts';
 import { onPostgres } from './support/db.ts';
-import { Client, createTestContext, signedIn, type TestContext } from './support/context.ts';
+import { Client, createTestContext, referencesOf, signedIn, type TestContext } from './support/context.ts';
 import { createTenantWithAdmin, createUser, PASSWORD, type TestUser } from './support/factories.ts';
 
 let ctx: TestContext;
@@ -38,7 +38,7 @@ beforeAll(async () => {
   admin = await signIn(t.admin);
   emp = await createUser(ctx, t.tenantId, ['employee']);
   asEmp = await signIn(emp);
-  cat = Object.fromEntries((await asEmp.get('/api/v1/categories')).body.items.map((c: { code: string; id: string }) => [c.code, c.id]));
+  ({ cat } = await referencesOf(asEmp));
 });
 afterAll(() => ctx.close());
 
@@ -295,9 +295,12 @@ describe('mileage trips', () => {
     const a = await addTrip(asEmp, v, { date: '2024-03-01', distanceKm: 4000 });
     const b = await addTrip(asEmp, v, { date: '2024-04-01', distanceKm: 2000 });
     expect(b.amountMinor).toBe(99300); // f(6 000) − f(4 000) = 3 537 − 2 544
-    await ctx.c.db.kysely.updateTable('expense').set({ status: 'rejected' }).where('id', '=', a.id).execute();
-    const tdb = new TenantDb(t.tenantId, ctx.c.db.kysely);
-    await ctx.c.mileage.repriceVehicleYear(tdb, { ...SYSTEM_ACTOR, userId: emp.id, kind: 'user' }, v, 2024, a.id);
+    // Through the workflow: submitted, then rejected by the approver (the admin, as fallback).
+    expect((await admin.patch('/api/v1/workflow/settings', { fallbackApproverId: t.admin.id })).status).toBe(200);
+    const s = await asEmp.post(`/api/v1/expenses/${a.id}/submit`, { version: a.version });
+    expect(s.status, JSON.stringify(s.body)).toBe(200);
+    const r = await admin.post(`/api/v1/expenses/${a.id}/reject`, { version: s.body.version, comment: 'Trajet personnel' });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect((await get(asEmp, b.id)).amountMinor).toBe(127200); // 2 000 × 0.636
     expect((await get(asEmp, a.id)).amountMinor).toBe(254400); // the rejected one keeps its figure
   });

@@ -123,7 +123,12 @@ describe('failures', () => {
     expect((await expense(emp, bad.body.expenseId)).ocr.status).toBe('failed');
     const failures = (await admin.get('/api/v1/receipts/ocr-failures')).body.items;
     expect(failures).toContainEqual(expect.objectContaining({ receiptId: bad.body.receipts[0].id, expenseId: bad.body.expenseId, name: 'broken.png', error: dead!.last_error }));
-    expect(failures.find((f: { receiptId: string }) => f.receiptId === bad.body.receipts[0].id).rerunning).toBe(false);
+    const row = failures.find((f: { receiptId: string }) => f.receiptId === bad.body.receipts[0].id);
+    expect(row.rerunning).toBe(false);
+    // who sent it; the draft stays private to its owner (the admin's GET is a 404, as the list says)
+    expect(row.uploadedBy).toMatchObject({ id: expect.any(String), name: expect.any(String) });
+    expect(row.canOpenExpense).toBe(false);
+    expect((await admin.get(`/api/v1/expenses/${bad.body.expenseId}`)).status).toBe(404);
     expect((await emp.get('/api/v1/receipts/ocr-failures')).status).toBe(403);
     // asked to read it again: still listed (not read yet), now marked as re-running
     expect((await admin.post(`/api/v1/receipts/${bad.body.receipts[0].id}/ocr`)).status).toBe(202);

@@ -24,7 +24,7 @@ export function startWorker(c: Container, o: WorkerOptions = {}): () => Promise<
   const stopSchedules = o.schedules === false ? () => {} : startSchedules(c);
   const concurrency = o.concurrency ?? c.config.worker.concurrency;
   const runner = startJobRunner({ db: c.db.kysely, queue: c.queue, handlers, concurrency, log: c.log, pollMs: o.pollMs, stopGraceMs: o.stopGraceMs });
-  c.log.info({ jobs: [...handlers.keys()], concurrency, worker: runner.workerId }, 'worker started (jobs, and schedules: audit checkpoint, mail delivery, receipts cleanup, jobs pruning)');
+  c.log.info({ jobs: [...handlers.keys()], concurrency, worker: runner.workerId }, 'worker started (jobs, and schedules: audit checkpoint, mail delivery, receipts cleanup, jobs pruning, approval digest)');
   return async () => {
     stopSchedules();
     await runner.stop();

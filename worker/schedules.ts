@@ -2,6 +2,7 @@
 // number of worker processes a slot runs once.
 import cron from 'node-cron';
 import type { Container } from '../api/container.ts';
+import { approvalDigest } from './jobs/approval-digest.ts';
 import { auditCheckpoint } from './jobs/audit-checkpoint.ts';
 import { jobsPrune } from './jobs/jobs-prune.ts';
 import { mailDelivery } from './jobs/mail-delivery.ts';
@@ -22,6 +23,8 @@ export function schedules(c: Container): Schedule[] {
     { name: 'receipts-cleanup', cron: '17 * * * *', run: receiptsCleanup },
     // Finished jobs out of the queue table (dead ones are kept 90 days with their error).
     { name: 'jobs-prune', cron: '41 3 * * *', run: jobsPrune },
+    // Approvers who chose one e-mail a day for their queue (R-WF item 8).
+    { name: 'approval-digest', cron: '0 8 * * 1-5', run: approvalDigest },
   ];
 }
 

@@ -15,6 +15,8 @@ export const PROBLEMS = {
   'not-found': [404, 'Not found'],
   'conflict': [409, 'Conflict with the current state'],
   'stale-version': [409, 'Changed since you read it'],
+  'invalid-transition': [409, 'Not possible in the expense\'s current state'],
+  'acknowledgement-required': [409, 'The expense breaks policies: acknowledge them to approve'],
   'email-taken': [409, 'A user with this email already exists'],
   'last-admin': [409, 'A Client keeps at least one active admin'],
   'payload-too-large': [413, 'The request body is too large'],
@@ -42,7 +44,7 @@ export class AppError extends Error {
   constructor(
     readonly code: ProblemCode,
     readonly detail?: string,
-    readonly extra: { errors?: FieldError[]; retryAfterSeconds?: number } = {},
+    readonly extra: { errors?: FieldError[]; retryAfterSeconds?: number; [member: string]: unknown } = {},
   ) {
     super(detail ?? PROBLEMS[code][1]);
   }
@@ -51,7 +53,9 @@ export class AppError extends Error {
   }
 }
 
-export function problemBody(code: ProblemCode, detail: string | undefined, requestId: string, errors?: FieldError[]) {
+/** Extension members (RFC 9457 §3.2) beside the standard ones: `errors`, `currentStatus`… */
+export function problemBody(code: ProblemCode, detail: string | undefined, requestId: string, extra: AppError['extra'] = {}) {
   const [status, title] = PROBLEMS[code];
-  return { type: PROBLEM_BASE + code, title, status, ...(detail ? { detail } : {}), requestId, ...(errors ? { errors } : {}) };
+  const { retryAfterSeconds: _retry, ...members } = extra;
+  return { ...members, type: PROBLEM_BASE + code, title, status, ...(detail ? { detail } : {}), requestId };
 }

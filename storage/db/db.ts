@@ -31,6 +31,13 @@ export interface Database {
   readonly kind: DbKind;
   /** Runs fn with the owner's privileges (migrations, tamper tests). */
   asOwner<T>(fn: (owner: ScriptRunner) => Promise<T>): Promise<T>;
+  /**
+   * LISTEN on a channel: `onNotify` gets each NOTIFY payload sent by any process on this
+   * database after commit. On PostgreSQL the notifications come over one dedicated connection;
+   * when it drops, it is opened again and `onGap` is called (notifications may have been missed).
+   * Returns the function that stops listening.
+   */
+  listen(channel: string, onNotify: (payload: string) => void, onGap?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -65,6 +72,86 @@ async function withPgClient<T>(url: string, schema: string | undefined, fn: (r: 
   }
 }
 
+const assertChannel = (c: string) => {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(c)) throw new Error(`invalid channel name: ${c}`);
+};
+
+/**
+ * One connection for LISTEN, opened on the first listen() and again (after a pause) whenever it
+ * drops; every channel is listened to again and its `onGap` called, since NOTIFYs sent while it was
+ * down are lost. Pool connections are never used for this: a pooled client would be handed to a
+ * query while still subscribed.
+ */
+function pgListener(config: pg.ClientConfig) {
+  type Sub = { onNotify: (payload: string) => void; onGap?: () => void };
+  const subs = new Map<string, Set<Sub>>();
+  let client: pg.Client | null = null;
+  let connecting: Promise<pg.Client> | null = null;
+  let closed = false;
+  let retry: NodeJS.Timeout | undefined;
+
+  const connect = (): Promise<pg.Client> => {
+    connecting ??= (async () => {
+      const c = new pg.Client(config);
+      c.on('notification', (n) => {
+        for (const s of subs.get(n.channel) ?? []) s.onNotify(n.payload ?? '');
+      });
+      const lost = () => {
+        if (client !== c) return;
+        client = null;
+        c.end().catch(() => {});
+        if (!closed) retry = setTimeout(reopen, 1_000);
+      };
+      c.on('error', lost);
+      c.on('end', lost);
+      await c.connect();
+      for (const ch of subs.keys()) await c.query(`LISTEN ${ch}`);
+      client = c;
+      return c;
+    })().finally(() => {
+      connecting = null;
+    });
+    return connecting;
+  };
+  const reopen = () => {
+    connect().then(
+      () => {
+        for (const set of subs.values()) for (const s of set) s.onGap?.();
+      },
+      () => {
+        if (!closed) retry = setTimeout(reopen, 2_000);
+      },
+    );
+  };
+
+  return {
+    async listen(channel: string, onNotify: (payload: string) => void, onGap?: () => void) {
+      assertChannel(channel);
+      const sub: Sub = { onNotify, onGap };
+      const first = !subs.has(channel);
+      if (first) subs.set(channel, new Set());
+      subs.get(channel)!.add(sub);
+      const c = client ?? (await connect());
+      if (first && client === c) await c.query(`LISTEN ${channel}`);
+      return async () => {
+        const set = subs.get(channel);
+        set?.delete(sub);
+        if (set && set.size === 0) {
+          subs.delete(channel);
+          await client?.query(`UNLISTEN ${channel}`).catch(() => {});
+        }
+      };
+    },
+    async close() {
+      closed = true;
+      clearTimeout(retry);
+      const c = client;
+      client = null;
+      await c?.end().catch(() => {});
+    },
+  };
+}
+
 export async function createDb(opts: DbOptions): Promise<Database> {
   if (opts.url) {
     const ownerUrl = opts.ownerUrl ?? opts.url;
@@ -85,7 +172,14 @@ export async function createDb(opts: DbOptions): Promise<Database> {
     // An idle client's error (server restart) must not crash the process; the pool replaces it.
     pool.on('error', () => {});
     const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-    return { kysely, kind: 'postgres', asOwner, close: () => kysely.destroy() };
+    const listener = pgListener({ connectionString: opts.url, options: pgOptions(opts.schema, SERVICE_ROLE), types: pgTypes });
+    return {
+      kysely, kind: 'postgres', asOwner, listen: listener.listen,
+      close: async () => {
+        await listener.close();
+        await kysely.destroy();
+      },
+    };
   }
 
   const dataDir = opts.dataDir ?? 'memory://';
@@ -108,5 +202,11 @@ export async function createDb(opts: DbOptions): Promise<Database> {
         await lite.exec(`SET ROLE ${SERVICE_ROLE}`);
       }
     });
-  return { kysely, kind: 'pglite', asOwner, close: () => kysely.destroy() };
+  // PGlite delivers NOTIFY to its own listeners after commit (one process: nothing is missed).
+  const listen = async (channel: string, onNotify: (payload: string) => void) => {
+    assertChannel(channel);
+    const stop = await lite.listen(channel, onNotify);
+    return () => stop();
+  };
+  return { kysely, kind: 'pglite', asOwner, listen, close: () => kysely.destroy() };
 }

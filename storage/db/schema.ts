@@ -44,6 +44,8 @@ export interface AppUserTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   last_sign_in_at: Timestamp | null;
+  /** Approvers: one e-mail a day for their queue instead of one per submission. */
+  approval_digest: Default<boolean>;
 }
 export interface UserRoleTable {
   tenant_id: string | null;
@@ -239,6 +241,11 @@ export interface ExpenseTable {
   // kind 'per_diem': the rate and the number of units; otherwise null.
   per_diem_rate_id: Default<string | null>;
   per_diem_units: Default<number | null>;
+  // workflow (008_workflow.sql)
+  approval_round: Default<number>;
+  submitted_at: Default<Date | null>;
+  self_validated: Default<boolean>;
+  status_comment: Default<string | null>;
 }
 export const VEHICLE_KINDS = ['car', 'motorcycle', 'moped'] as const;
 export type VehicleKind = (typeof VEHICLE_KINDS)[number];
@@ -342,6 +349,153 @@ export interface ReceiptOcrTable {
   created_at: Timestamp;
 }
 
+// ————— workflow (008_workflow.sql)
+export type AuthMethod = 'password' | 'oidc' | 'api_token';
+export type Decision = 'approved' | 'rejected' | 'returned' | 'verified' | 'self_validated';
+type DateOnlyCol = ColumnType<string, string, string>;
+export interface WorkflowSettingsTable {
+  tenant_id: string;
+  fallback_approver_id: string | null;
+  flag_weekends: Default<boolean>;
+  flag_holidays: Default<boolean>;
+  updated_at: Timestamp;
+}
+export interface ApprovalLevelTable {
+  id: string;
+  tenant_id: string;
+  team_id: string | null;
+  above_minor: number;
+  approver_id: string;
+  label: string;
+  created_at: Timestamp;
+}
+export interface DelegationTable {
+  id: string;
+  tenant_id: string;
+  manager_id: string;
+  delegate_id: string;
+  starts_on: DateOnlyCol;
+  ends_on: DateOnlyCol;
+  created_at: Timestamp;
+  revoked_at: Timestamp | null;
+}
+export interface ApprovalStepTable {
+  tenant_id: string;
+  expense_id: string;
+  round: number;
+  level: number;
+  approver_id: string;
+  reason: 'manager' | 'fallback' | 'threshold';
+  label: string;
+  state: 'waiting' | 'pending' | 'approved' | 'voided';
+  decided_at: Timestamp | null;
+}
+export interface ApprovalTable {
+  id: string;
+  tenant_id: string;
+  expense_id: string;
+  round: number;
+  level: number | null;
+  decision: Decision;
+  actor_id: string;
+  on_behalf_of: string | null;
+  auth_method: AuthMethod;
+  decided_at: Timestamp;
+  expense_version: number;
+  content: ColumnType<Record<string, unknown>, string, never>;
+  content_hash: string;
+  acknowledged: ColumnType<string[], string | undefined, never>;
+  comment: string | null;
+  personal_digest: string;
+  record_hash: string;
+  voided_at: Timestamp | null;
+  void_reason: string | null;
+}
+export interface ApprovalPersonalTable {
+  approval_id: string;
+  salt: string;
+  ip: string | null;
+  user_agent: string | null;
+}
+export interface ExpenseTransitionTable {
+  id: Generated<number>;
+  tenant_id: string;
+  expense_id: string;
+  from_status: ExpenseStatus;
+  to_status: ExpenseStatus;
+  actor_id: string | null;
+  on_behalf_of: string | null;
+  comment: string | null;
+  occurred_at: Timestamp;
+}
+export interface ExpenseCorrectionTable {
+  id: Generated<number>;
+  tenant_id: string;
+  expense_id: string;
+  field: 'categoryId' | 'vatLines' | 'amountMinor';
+  old_value: ColumnType<unknown, string, never>;
+  new_value: ColumnType<unknown, string, never>;
+  actor_id: string;
+  comment: string | null;
+  occurred_at: Timestamp;
+}
+export interface CategoryPolicyTable {
+  tenant_id: string;
+  category_id: string;
+  per_expense_minor: number | null;
+  per_day_minor: number | null;
+  receipt_above_minor: number | null;
+  updated_at: Timestamp;
+}
+export interface VatRuleTable {
+  id: string;
+  tenant_id: string;
+  category_id: string;
+  effective_from: DateOnlyCol;
+  recoverable_bp: number;
+  expense_account: string;
+  vat_account: string;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+export interface NotificationTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  kind: string;
+  expense_id: string | null;
+  data: ColumnType<Record<string, unknown>, string | undefined, string>;
+  created_at: Timestamp;
+  read_at: Timestamp | null;
+}
+
+// ————— vault (009_vault_journal.sql)
+export type VaultEntryKind = 'deposit' | 'check' | 'read' | 'export' | 'hold' | 'hold_release' | 'retention' | 'destruction';
+export interface VaultJournalTable {
+  tenant_id: string;
+  seq: number;
+  kind: VaultEntryKind;
+  deposit_id: string | null;
+  actor_id: string | null;
+  occurred_at: Timestamp;
+  data: ColumnType<Record<string, unknown>, string, never>;
+  prev_hash: string;
+  entry_hash: string;
+}
+export interface VaultCheckpointTable {
+  tenant_id: string;
+  seq: number;
+  tree_size: number;
+  root: string;
+  frontier: ColumnType<string[], string, never>;
+  created_at: Timestamp;
+  prev_hash: string;
+  key_id: string;
+  hash: string;
+  signature: string;
+  tsa_token: Buffer | null;
+}
+
 export interface DB {
   tenant: TenantTable;
   team: TeamTable;
@@ -371,6 +525,19 @@ export interface DB {
   receipt_ocr: ReceiptOcrTable;
   receipt_rendition: ReceiptRenditionTable;
   job: JobTable;
+  workflow_settings: WorkflowSettingsTable;
+  approval_level: ApprovalLevelTable;
+  delegation: DelegationTable;
+  approval_step: ApprovalStepTable;
+  approval: ApprovalTable;
+  approval_personal: ApprovalPersonalTable;
+  expense_transition: ExpenseTransitionTable;
+  expense_correction: ExpenseCorrectionTable;
+  category_policy: CategoryPolicyTable;
+  vat_rule: VatRuleTable;
+  notification: NotificationTable;
+  vault_journal: VaultJournalTable;
+  vault_checkpoint: VaultCheckpointTable;
 }
 
 /** Tables that belong to one Client: tenant-scoped access is the only way to reach them. */

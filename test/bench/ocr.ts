@@ -4,6 +4,8 @@
 //    tuning) — total, date, merchant; receipts per minute; p50/p95 per receipt.
 //  - Our French receipts (test/fixtures/fr-receipts, labels written before the extractor was tuned):
 //    total, date, currency, VAT lines, by kind.
+//  - Throughput on ~1000 px receipts (the French tickets and photos, each read 3 times), beside the
+//    native CLI on the same files.
 // Scoring: total as a decimal, date as ISO, merchant fuzzy (normalised, ≥ 0.8 similar or contained),
 // VAT: every labelled line found with its rate and amount (and base where the label has one).
 import { execFile } from 'node:child_process';
@@ -119,6 +121,18 @@ export async function ocrBench(emit: Emit) {
     });
     emit({ name: 'ocr.fr', ...score(rows), receipts_per_min: +((fr.length / wallMs) * 60_000).toFixed(1), p50_ms: Math.round(pct(results.map((r) => r.ms), 50)), p95_ms: Math.round(pct(results.map((r) => r.ms), 95)) });
     for (const kind of [...new Set(rows.map((r) => r.kind))]) emit({ name: `ocr.fr.${kind}`, ...score(rows.filter((r) => r.kind === kind)) });
+
+    // Throughput on receipts of about 1000 px (the target's size): the French tickets and photos
+    // (456–855 px wide, 700–1250 px tall), each read 3 times; native tesseract on the same files.
+    const small = fr.filter((f) => f.kind === 'thermal' || f.kind === 'photo').flatMap((f) => [f, f, f]).map((f) => ({ path: f.path, mediaType: f.mediaType, currency: 'EUR' }));
+    const t = await readAll(engine, small, cores);
+    const nativeSmall = await nativeTesseract(small.map((x) => x.path), cores);
+    const perMinSmall = (small.length / t.wallMs) * 60_000;
+    emit({
+      name: 'ocr.throughput.1000px', reads: small.length, receipts_per_min: +perMinSmall.toFixed(1), receipts_per_min_per_core: +(perMinSmall / cores).toFixed(1), cores,
+      p50_ms: Math.round(pct(t.results.map((r) => r.ms), 50)), p95_ms: Math.round(pct(t.results.map((r) => r.ms), 95)),
+      ...(nativeSmall ? { baseline: +((small.length / nativeSmall) * 60_000).toFixed(1), baseline_name: 'native tesseract CLI, same files, same concurrency, receipts/min', ratio: +(t.wallMs / nativeSmall).toFixed(2) } : { baseline: null }),
+    });
   } finally {
     await engine.close();
   }

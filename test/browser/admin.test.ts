@@ -46,7 +46,7 @@ describe('administration', () => {
     await dialog.getByRole('button', { name: 'Enregistrer' }).click();
     await page.getByText(`${employee.name} a été mis à jour.`).waitFor();
     const row = page.locator(`tr[data-email="${employee.email}"]`);
-    expect(await row.innerText()).toMatch(/Contrôleur[\s\S]*Logistique Sud[\s\S]*Admin/);
+    await expect.poll(() => row.innerText()).toMatch(/Contrôleur[\s\S]*Logistique Sud[\s\S]*Admin/);
 
     // The last admin cannot drop their own admin role: the 409 is explained.
     await page.getByRole('button', { name: `Modifier ${admin.name}` }).click();
@@ -62,7 +62,7 @@ describe('administration', () => {
     const confirm = page.getByRole('dialog', { name: 'Confirmer' });
     expect(await confirm.innerText()).toContain(`Désactiver ${employee.name}\u00a0?`);
     await confirm.getByRole('button', { name: 'Annuler' }).click();
-    expect(await row.innerText()).toContain('Actif');
+    await expect.poll(() => row.innerText()).toContain('Actif');
     await page.getByRole('button', { name: `Désactiver ${employee.name}` }).click();
     await confirm.getByRole('button', { name: 'Désactiver' }).click();
     await page.getByText(`${employee.name} est désactivé.`).waitFor();
@@ -135,7 +135,7 @@ describe('administration', () => {
     await form.getByRole('button', { name: 'Créer un Client' }).click();
     await page.getByText('Client «\u00a0Cabinet Lefèvre & Associés\u00a0» créé\u00a0: une invitation a été envoyée à direction@lefevre.test.').waitFor();
     const row = page.getByRole('row', { name: /Cabinet Lefèvre/ });
-    expect(await row.innerText()).toContain('Entreprise');
+    await expect.poll(() => row.innerText()).toContain('Entreprise');
     expect((await lastMailTo(env.server.ctx, 'direction@lefevre.test'))?.text).toMatch(/\/invitation\//);
     await shot(page, 'clients');
 

@@ -4,13 +4,12 @@
 // typed with a comma, a foreign currency converted, mileage with a new vehicle, an edit that meets
 // a newer version, deletion of a draft, and the form on a phone.
 import { readFile } from 'node:fs/promises';
-import { crc32, deflateSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../api/features/audit/audit.service.ts';
 import { TenantDb } from '../../storage/db/tenant-db.ts';
 import { createTenantWithAdmin, createUser, type TestUser } from '../support/factories.ts';
-import { jpeg } from '../support/images.ts';
+import { jpeg, receiptPng } from '../support/images.ts';
 import { alertText, setup, shot, signIn } from './browser.ts';
 
 let employee: TestUser;
@@ -25,35 +24,6 @@ const env = setup(async ({ server }) => {
   await server.ctx.c.rates.set(new TenantDb(t.tenantId, server.ctx.c.db.kysely), SYSTEM_ACTOR, { currency: 'USD', date: today(), rate: '1.25' });
 });
 
-/**
- * A real, fully decodable PNG that looks like a till receipt: white paper with dark lines of
- * "text" (8-bit RGB, filter 0 on every row).
- */
-function receiptPng(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const head = Buffer.alloc(4);
-    head.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([head, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const raw = Buffer.alloc((width * 3 + 1) * height);
-  for (let y = 0; y < height; y++) {
-    const row = y * (width * 3 + 1);
-    raw[row] = 0; // filter: none
-    const textLine = y % 16 >= 6 && y % 16 < 11 && y > 12 && y < height - 12;
-    for (let x = 0; x < width; x++) {
-      const ink = textLine && x > 12 && x < width - 12 - ((y * 7) % 60) && (x >> 3) % 5 !== 4;
-      raw.fill(ink ? 0x22 : 0xfa, row + 1 + x * 3, row + 4 + x * 3);
-    }
-  }
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
-}
 
 /** The colour the browser decoded at (x, y) of the first image matching `selector`. */
 async function pixel(page: Page, selector: string, x: number, y: number): Promise<number[]> {

@@ -71,8 +71,8 @@ describe('CSV import', () => {
     await page.getByText('56 affiché(s)').waitFor();
     expect(await page.getByRole('button', { name: 'Afficher plus' }).count()).toBe(0);
     const row = page.locator('tr[data-email="vendeur54@import.test"]');
-    expect(await row.innerText()).toContain('Ventes');
-    expect(await row.innerText()).toContain('Chef Équipe');
+    await expect.poll(() => row.innerText()).toContain('Ventes');
+    await expect.poll(() => row.innerText()).toContain('Chef Équipe');
 
     // Filters: search and status.
     await page.getByLabel('Nom ou e-mail').fill('chef@');

@@ -31,7 +31,7 @@ describe('invitation', () => {
     await adminPage.getByText(`Invitation envoyée à ${email}.`).waitFor();
     const row = adminPage.locator(`tr[data-email="${email}"]`);
     await row.getByText('Invité').waitFor();
-    expect(await row.innerText()).toContain('Manager');
+    await expect.poll(() => row.innerText()).toContain('Manager');
     await shot(adminPage, 'invite-sent');
 
     // Inviting the same address again is refused clearly.

@@ -88,7 +88,7 @@ const ocrStatus = (page: Page) => page.getByTestId('ocr-status');
 
 describe('unreadable receipts (admin)', () => {
   // First, while no worker runs: the failure stays as made.
-  it('lists a receipt whose reading was given up, with its error and expense, and queues it again', async () => {
+  it('lists a receipt whose reading was given up, with its error and sender (its draft stays private), and queues it again', async () => {
     const { server } = env;
     const k = server.ctx.c.db.kysely;
     // The employee scans a receipt; its reading is then given up (a dead job, as after 4 failures).
@@ -129,7 +129,10 @@ describe('unreadable receipts (admin)', () => {
     expect(text).toContain('ticket-delave.pdf');
     expect(text).toContain('boom');
     expect(text).toMatch(/\b4\b/);
-    expect(await line.getByRole('link', { name: 'Voir la dépense du justificatif ticket-delave.pdf' }).getAttribute('href')).toBe(`/expenses/${expenseId}`);
+    // who sent it, so that the admin can ask; the draft itself stays private to its owner
+    expect(text).toContain('Envoyé par ');
+    expect(text).toContain('Brouillon : seul son auteur peut l’ouvrir');
+    expect(await line.getByRole('link', { name: 'Voir la dépense du justificatif ticket-delave.pdf' }).count()).toBe(0);
     await shot(page, 'ocr-failures');
 
     await line.getByRole('button', { name: 'Relire le justificatif ticket-delave.pdf' }).click();
@@ -188,11 +191,22 @@ describe('scan first', () => {
     await listRow.getByText('Lecture…').waitFor();
     await shot(page, 'ocr-list-reading');
 
-    // The worker reads it: the page, open meanwhile, fills in by itself.
+    // The worker reads it: the page, open meanwhile, fills in by itself — pushed by the server
+    // over one event stream, not asked for again and again.
+    const gets: string[] = [];
+    const streams: string[] = [];
+    page.on('request', (q) => {
+      const path = new URL(q.url()).pathname;
+      if (path === `/api/v1/expenses/${id}`) gets.push(path);
+      if (path === `/api/v1/expenses/${id}/events`) streams.push(path);
+    });
     await page.goto(`/expenses/${id}`);
     await ocrStatus(page).getByText('Lecture du justificatif…').waitFor();
+    await page.waitForTimeout(4_000); // longer than the polling period, were it polling
     startTheWorker();
     await ocrStatus(page).getByText('Justificatif lu.', { exact: false }).waitFor({ timeout: 60_000 });
+    expect(streams.length).toBeGreaterThanOrEqual(1);
+    expect(gets.length).toBeLessThanOrEqual(1);
     const e = await getExpense(page, id);
     expect(e.ocr.status).toBe('done');
     expect(e.ocr.fields).toEqual(expect.arrayContaining(['amountMinor', 'date']));

@@ -28,13 +28,13 @@ describe('expense settings', () => {
     await page.getByText('Renommé en «\u00a0Formations professionnelles\u00a0».').waitFor();
     await page.getByRole('button', { name: 'Archiver Formations professionnelles' }).click();
     await page.getByText('Élément «\u00a0Formations professionnelles\u00a0» archivé.').waitFor();
-    expect(await page.getByRole('row', { name: /Formations professionnelles/ }).innerText()).toContain('Archivée');
+    await expect.poll(() => page.getByRole('row', { name: /Formations professionnelles/ }).innerText()).toContain('Archivée');
 
     await page.getByLabel('Nom du moyen de paiement').fill('Carte carburant');
     await page.getByRole('checkbox', { name: 'Remboursable au salarié' }).uncheck();
     await page.getByRole('button', { name: 'Ajouter', exact: true }).last().click();
     await page.getByText('Élément «\u00a0Carte carburant\u00a0» ajouté.').waitFor();
-    expect(await page.getByRole('row', { name: /Carte carburant/ }).innerText()).toContain('Payé par l\u2019entreprise');
+    await expect.poll(() => page.getByRole('row', { name: /Carte carburant/ }).innerText()).toContain('Payé par l\u2019entreprise');
     await shot(page, 'settings-categories');
 
     // The new expense form offers the active items only, with the new method as not reimbursable.

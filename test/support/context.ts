@@ -63,3 +63,9 @@ export async function signedIn(ctx: TestContext, user: { email: string; password
   if (r.status !== 200) throw new Error(`sign-in of ${user.email} failed: ${r.status} ${JSON.stringify(r.body)}`);
   return c;
 }
+
+/** The Client's categories and payment methods by code (the default set every Client starts with). */
+export async function referencesOf(c: Client): Promise<{ cat: Record<string, string>; pay: Record<string, string> }> {
+  const byCode = async (path: string) => Object.fromEntries((await c.get(path)).body.items.map((x: { code: string; id: string }) => [x.code, x.id])) as Record<string, string>;
+  return { cat: await byCode('/api/v1/categories'), pay: await byCode('/api/v1/payment-methods') };
+}

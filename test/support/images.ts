@@ -20,6 +20,27 @@ export function png(width: number, height: number, declared = { width, height })
   for (let y = 0; y < height; y++) raw[y * (width + 1)] = 0; // each row: filter type 0 (none), then its pixels
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
+/**
+ * A real, fully decodable PNG that looks like a till receipt: white paper with dark lines of
+ * "text" (8-bit RGB, filter 0 on every row).
+ */
+export function receiptPng(width: number, height: number): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const raw = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    const row = y * (width * 3 + 1);
+    raw[row] = 0; // filter: none
+    const textLine = y % 16 >= 6 && y % 16 < 11 && y > 12 && y < height - 12;
+    for (let x = 0; x < width; x++) {
+      const ink = textLine && x > 12 && x < width - 12 - ((y * 7) % 60) && (x >> 3) % 5 !== 4;
+      raw.fill(ink ? 0x22 : 0xfa, row + 1 + x * 3, row + 4 + x * 3);
+    }
+  }
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
 /** JPEG segments: SOI, APP0, SOF0 with the dimensions, EOI (enough for the structural checks). */
 export function jpeg(width: number, height: number, end = true): Buffer {
   const app0 = Buffer.from([0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00]);

@@ -19,6 +19,10 @@ import { ExpensesPage } from './pages/Expenses.tsx';
 import { EditExpensePage, NewExpensePage } from './pages/ExpenseForms.tsx';
 import { ExpenseDetailPage } from './pages/ExpenseDetail.tsx';
 import { SettingsPage } from './pages/Settings.tsx';
+import { ApprovalsPage } from './pages/Approvals.tsx';
+import { VerificationsPage } from './pages/Verifications.tsx';
+import { CountsContext, NavCount, useLiveCounts } from './components/workflow.tsx';
+import type { WorkflowCounts } from './api.ts';
 
 type Params = Record<string, string>;
 
@@ -40,13 +44,17 @@ const everyone = () => true;
 const employee = (s: Session) => !isVendor(s) && hasRole(s, 'employee');
 /** Any Client user: the API decides which expenses each may see. */
 const clientUser = (s: Session) => !isVendor(s);
+const verifier = (s: Session) => !isVendor(s) && hasRole(s, 'verifier');
 
 interface AppRoute {
   path: string;
   allow: (s: Session) => boolean;
   render: (p: Params) => ReactNode;
-  /** Shown in the navigation, highlighted for paths under `section`. */
-  nav?: { label: MessageKey; section: string };
+  /**
+   * Shown in the navigation, highlighted for paths under `section`; `count` shows the live count of
+   * that queue beside it; `when` narrows who sees the entry (the page itself stays allowed).
+   */
+  nav?: { label: MessageKey; section: string; count?: 'toApprove' | 'toVerify'; when?: (s: Session, counts: WorkflowCounts | null) => boolean };
 }
 
 /** What each role may use. New features add their pages here, with the roles the API allows. */
@@ -58,12 +66,16 @@ export const appRoutes: AppRoute[] = [
   { path: '/expenses/new/per-diem', allow: employee, render: () => <NewExpensePage tab="per-diem" /> },
   { path: '/expenses/:id', allow: clientUser, render: (p) => <ExpenseDetailPage key={p.id} id={p.id!} /> },
   { path: '/expenses/:id/edit', allow: employee, render: (p) => <EditExpensePage key={p.id} id={p.id!} /> },
+  // Anyone may approve under a delegation: the entry shows for managers, and for whoever has something to approve.
+  { path: '/approvals', allow: clientUser, render: () => <ApprovalsPage />, nav: { label: 'nav.approvals', section: '/approvals', count: 'toApprove', when: (s, c) => hasRole(s, 'manager') || !!c?.toApprove } },
+  { path: '/verifications', allow: verifier, render: () => <VerificationsPage />, nav: { label: 'nav.verifications', section: '/verifications', count: 'toVerify' } },
   { path: '/users', allow: clientAdmin, render: () => <UsersPage tab="list" />, nav: { label: 'nav.users', section: '/users' } },
   { path: '/users/teams', allow: clientAdmin, render: () => <UsersPage tab="teams" /> },
   { path: '/users/import', allow: clientAdmin, render: () => <UsersPage tab="import" /> },
   { path: '/settings', allow: clientAdmin, render: () => <SettingsPage tab="categories" />, nav: { label: 'nav.settings', section: '/settings' } },
   { path: '/settings/rates', allow: clientAdmin, render: () => <SettingsPage tab="rates" /> },
   { path: '/settings/ocr-failures', allow: clientAdmin, render: () => <SettingsPage tab="ocr-failures" /> },
+  { path: '/settings/workflow', allow: clientAdmin, render: () => <SettingsPage tab="workflow" /> },
   { path: '/audit', allow: clientAdmin, render: () => <AuditPage />, nav: { label: 'nav.audit', section: '/audit' } },
   { path: '/clients', allow: operator, render: () => <ClientsPage />, nav: { label: 'nav.clients', section: '/clients' } },
   { path: '/profile', allow: everyone, render: () => <ProfilePage />, nav: { label: 'nav.profile', section: '/profile' } },
@@ -189,7 +201,8 @@ function Frame({ session, children }: { session: Session; children: ReactNode })
     setError(null);
   }, [pathname]);
 
-  const nav = appRoutes.filter((r) => r.nav && r.allow(session));
+  const counts = useLiveCounts(!isVendor(session));
+  const nav = appRoutes.filter((r) => r.nav && r.allow(session) && (!r.nav.when || r.nav.when(session, counts)));
   const within = (section: string) => (section === '/' ? pathname === '/' : pathname === section || pathname.startsWith(`${section}/`));
   // The most specific section wins: /expenses/new is "New expense", not also "My expenses".
   const active = nav.map((r) => r.nav!.section).filter(within).sort((a, b) => b.length - a.length)[0];
@@ -242,6 +255,7 @@ function Frame({ session, children }: { session: Session; children: ReactNode })
               <li key={r.path}>
                 <Link to={r.path} aria-current={current(r.nav!.section) ? 'page' : undefined}>
                   {t(r.nav!.label)}
+                  {r.nav!.count && <NavCount n={counts?.[r.nav!.count]} label={t(`nav.count.${r.nav!.count}`, { count: counts?.[r.nav!.count] ?? 0 })} />}
                 </Link>
               </li>
             ))}
@@ -250,7 +264,7 @@ function Frame({ session, children }: { session: Session; children: ReactNode })
       </header>
       <main id="main" ref={main} tabIndex={-1} className="main">
         {error ? <ProblemBox error={error instanceof ApiError ? error : String(error)} /> : null}
-        {children}
+        <CountsContext.Provider value={counts}>{children}</CountsContext.Provider>
       </main>
     </div>
   );

@@ -11,6 +11,10 @@ import type { CategoryView, PaymentMethodView } from '../../api/features/categor
 import type { RateView } from '../../api/features/rates/rates.schemas.ts';
 import type { ReceiptView, OcrFailure as OcrFailureSchema, ScanResult as ScanResultSchema } from '../../api/features/receipts/receipts.schemas.ts';
 import type { CreateMileage, CreatePerDiem, CreateVehicle, PerDiemRateView, UpdateMileage, UpdatePerDiem, VehicleView } from '../../api/features/mileage/mileage.schemas.ts';
+import type { ApprovalLevelInput, CategoryPolicyInput, DelegationInput, VatRuleInput, WorkflowSettingsInput } from '../../api/features/workflow/workflow.schemas.ts';
+import type { Violation as ViolationType } from '../../api/features/workflow/policies.ts';
+import type { WorkflowService } from '../../api/features/workflow/workflow.service.ts';
+import type { WorkflowSettingsService } from '../../api/features/workflow/workflow-settings.service.ts';
 
 export type Session = z.infer<typeof SessionView>;
 export type User = UserView;
@@ -50,6 +54,34 @@ export type OcrFailure = z.infer<typeof OcrFailureSchema>;
 /** POST /expenses/scan: the draft made from the receipts, which OCR fills. */
 export type ScanResult = z.infer<typeof ScanResultSchema>;
 
+// The approval workflow (api/features/workflow): its answers are typed by what the services return.
+type Answer<F extends (...a: never[]) => unknown> = Awaited<ReturnType<F>>;
+/** GET /expenses/:id/workflow: chain, decisions, transitions, corrections, violations. */
+export type WorkflowTimeline = Answer<WorkflowService['timeline']>;
+export type ChainStep = WorkflowTimeline['chain'][number];
+export type WorkflowDecision = WorkflowTimeline['decisions'][number];
+export type WorkflowCorrection = WorkflowTimeline['corrections'][number];
+/** A policy broken by an expense (R-WF-4), or a possible duplicate. */
+export type Violation = ViolationType;
+/** GET /approvals/queue and /verifications/queue. */
+export type QueuePage = Answer<WorkflowService['queue']>;
+export type QueueItem = QueuePage['items'][number];
+export type WorkflowCounts = Answer<WorkflowService['counts']>;
+export type BulkResult = Answer<WorkflowService['bulkApprove']>;
+export type ApprovalCheck = Answer<WorkflowService['checkApproval']>;
+export type WorkflowDecisionAnswer = { status: ExpenseStatus; version: number; approvalId?: string; corrections?: string[] };
+export type WorkflowSettings = Answer<WorkflowSettingsService['get']>;
+export type ApprovalLevel = WorkflowSettings['levels'][number];
+export type Delegation = Answer<WorkflowSettingsService['delegations']>['items'][number];
+export type CategoryPolicy = Answer<WorkflowSettingsService['policies']>['items'][number];
+export type VatRule = Answer<WorkflowSettingsService['vatRules']>['items'][number];
+export type WorkflowSettingsPatch = WorkflowSettingsInput;
+export type ApprovalLevelNew = ApprovalLevelInput;
+export type DelegationNew = DelegationInput;
+export type CategoryPolicyPut = CategoryPolicyInput;
+export type VatRuleNew = VatRuleInput;
+export type Notifications = Answer<WorkflowService['notifications']>;
+
 export const API = '/api/v1';
 const PROBLEM_BASE = 'https://justif.app/problems/';
 
@@ -71,6 +103,8 @@ export class ApiError extends Error {
     readonly requestId?: string,
     /** Seconds to wait, from Retry-After (429). */
     readonly retryAfter?: number,
+    /** The problem's other members (409: `currentStatus`; acknowledgement-required: `violations`). */
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(detail ?? title);
   }
@@ -120,6 +154,7 @@ async function toError(res: Response): Promise<ApiError> {
     Array.isArray(body.errors) ? (body.errors as FieldProblem[]) : [],
     typeof body.requestId === 'string' ? body.requestId : (res.headers.get('x-request-id') ?? undefined),
     Number.isFinite(retry) && retry > 0 ? retry : undefined,
+    body,
   );
 }
 

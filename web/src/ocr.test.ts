@@ -6,7 +6,7 @@ import { changedByOcrOnly, fieldsToCheck, isReading, isScanPlaceholder, ocrMark 
 
 function expense(over: Partial<Expense> = {}): Expense {
   return {
-    id: 'e1', userId: 'u1', status: 'draft', kind: 'receipt', date: '2026-11-22', merchant: '', description: '', categoryId: 'c1', paymentMethodId: 'p1', reimbursable: true,
+    id: 'e1', userId: 'u1', status: 'draft', statusComment: null, submittedAt: null, kind: 'receipt', date: '2026-11-22', merchant: '', description: '', categoryId: 'c1', paymentMethodId: 'p1', reimbursable: true,
     amountMinor: 0, currency: 'EUR', convertedMinor: 0, clientCurrency: 'EUR', rate: '1', rateDate: '2026-11-22', project: null, attendees: [], vatLines: [],
     ocr: { status: 'reading', fields: [], confidence: {} }, userFields: [], duplicates: [], version: 1, createdAt: '2026-11-22T10:00:00Z', updatedAt: '2026-11-22T10:00:00Z',
     ...over,
@@ -45,6 +45,9 @@ describe('reading and placeholders', () => {
     expect(isReading(expense({ ocr: { status: 'done', fields: [], confidence: {} } }))).toBe(false);
     expect(isReading(expense({ kind: 'mileage' }))).toBe(false);
     expect(isReading(null)).toBe(false);
+    // submitted: a reading still under way fills nothing there
+    expect(isReading(expense({ status: 'submitted' }))).toBe(false);
+    expect(isReading(expense({ status: 'returned' }))).toBe(true);
   });
 
   it('knows an amount nobody set yet (a scan not read yet) from one typed or read', () => {

@@ -5,10 +5,10 @@ import type { Expense } from './api.ts';
 
 /** Below this confidence, a field read from the receipt is highlighted "to check". */
 export const OCR_CHECK_BELOW = 0.8;
-/** Poll an expense being read this often (ms)… */
+/** A reading that takes longer than this (ms) is said to be slow on screen. */
+export const OCR_SLOW_AFTER_MS = 5 * 60_000;
+/** Where the server cannot push: poll an expense being read this often (ms), then, once slow, every OCR_SLOW_POLL_MS. */
 export const OCR_POLL_MS = 1_750;
-/** …this many times (about five minutes), then only every OCR_SLOW_POLL_MS. */
-export const OCR_FAST_POLLS = 170;
 export const OCR_SLOW_POLL_MS = 15_000;
 
 /** The API field names OCR may fill, in the order a form shows them. */
@@ -37,8 +37,13 @@ export function fieldsToCheck(e: WithOcr): string[] {
   return shown.filter((f) => ocrMark(e, ...(f === 'amountMinor' ? ['amountMinor', 'currency'] : [f])) === 'check');
 }
 
-/** The receipt is being read: the page shows it and looks again until it is done or failed. */
-export const isReading = (e: Pick<Expense, 'kind' | 'ocr'> | null | undefined): boolean => !!e && e.kind === 'receipt' && e.ocr.status === 'reading';
+/**
+ * The receipt is being read into this expense: the page shows it and follows it until it is done
+ * or failed. Only a draft or returned expense takes what OCR reads: once submitted, a reading still
+ * under way changes nothing on it, so nothing is announced.
+ */
+export const isReading = (e: Pick<Expense, 'kind' | 'ocr' | 'status'> | null | undefined): boolean =>
+  !!e && e.kind === 'receipt' && e.ocr.status === 'reading' && (e.status === 'draft' || e.status === 'returned');
 
 /**
  * A draft made by "scan first" that nobody has filled yet: no merchant (a typed expense always has

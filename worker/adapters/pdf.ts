@@ -18,6 +18,26 @@ const PAGE_MAX_SIDE = 16_000;
 const pdfjsDir = dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
 const resource = (folder: string) => `${join(pdfjsDir, folder)}/`;
 
+/**
+ * How every PDF is opened here: no script evaluation, no XFA, no system fonts, pdfjs's own fonts,
+ * character maps, colour profiles and wasm from node_modules (never the network). `data` is copied:
+ * pdfjs takes ownership of the buffer it is given.
+ */
+export function pdfjsOptions(data: Uint8Array) {
+  return {
+    data: new Uint8Array(data),
+    isEvalSupported: false,
+    enableXfa: false,
+    useSystemFonts: false,
+    standardFontDataUrl: resource('standard_fonts'),
+    cMapUrl: resource('cmaps'),
+    cMapPacked: true,
+    iccUrl: resource('iccs'),
+    wasmUrl: resource('wasm'),
+    verbosity: 0,
+  };
+}
+
 /** A run of text of the PDF's text layer, with its box in points from the page's top left. */
 export interface PdfTextItem {
   text: string;
@@ -44,19 +64,7 @@ export interface PdfPages {
 }
 
 export async function openPdf(file: Buffer, o: { maxPixels: number; signal?: AbortSignal; /** PAGE_DPI by default */ dpi?: number }): Promise<PdfPages> {
-  const task = getDocument({
-    data: new Uint8Array(file), // a copy: pdfjs takes ownership of the buffer it is given
-    isEvalSupported: false,
-    enableXfa: false,
-    useSystemFonts: false,
-    standardFontDataUrl: resource('standard_fonts'),
-    cMapUrl: resource('cmaps'),
-    cMapPacked: true,
-    iccUrl: resource('iccs'),
-    wasmUrl: resource('wasm'),
-    maxImageSize: o.maxPixels,
-    verbosity: 0,
-  });
+  const task = getDocument({ ...pdfjsOptions(file), maxImageSize: o.maxPixels });
   const onAbort = () => void task.destroy();
   o.signal?.addEventListener('abort', onAbort, { once: true });
   const doc = await task.promise;

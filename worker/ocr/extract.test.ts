@@ -2,7 +2,8 @@
 // fuel, train, toll, Swiss and British receipts, SROIE-style Malaysian receipts — with the
 // expected fields written down before the extractor was tuned. Distractors on purpose: subtotals,
 // HT totals, change given, cash tendered, loyalty amounts, card and phone numbers, card expiry
-// dates, a merchant called "TOTAL".
+// dates, a merchant called "TOTAL". The tests of A4 invoices, VAT tables read by their columns and
+// cash versus change came later, one per behaviour added while tuning (made-up text, not fixtures).
 import { describe, expect, it } from 'vitest';
 import { extractFields, parseAmount, parseDate } from './extract.ts';
 
@@ -323,6 +324,18 @@ describe('word boxes', () => {
     const f = extractFields({ text, words });
     expect(f.total).toBe('27.55');
   });
+
+  it('a wide gap splits a row: the VAT table on the left, the total on the right', () => {
+    const w = (text: string, x0: number, y0: number) => ({ text, conf: 95, box: { x0, y0, x1: x0 + 10 * text.length, y1: y0 + 20 } });
+    const words = [
+      w('GUEST', 10, 10), w('HOUSE', 80, 10),
+      w('VAT', 10, 100), w('rate', 50, 100), w('Net', 150, 100), w('VAT', 250, 100), w('Total', 500, 100), w('VAT', 560, 100), w('16.00', 700, 100),
+      w('20%', 10, 130), w('80.00', 150, 130), w('16.00', 250, 130), w('Total', 500, 130), w('due', 560, 130), w('96.00', 700, 130),
+    ];
+    const f = extractFields({ text: '', words });
+    expect(f.vat).toEqual([vat('20.0', '80.00', '16.00')]);
+    expect(f.total).toBe('96.00');
+  });
 });
 
 describe('unknown fields are null, never guessed', () => {
@@ -391,4 +404,201 @@ describe('parseAmount', () => {
     ['1,879', null],
     ['abc', null],
   ])('%s → %s', (s, v) => expect(parseAmount(s)).toBe(v));
+});
+
+describe('A4 invoices: side-by-side boxes, item tables, VAT summaries', () => {
+  // Rows as the text layer of a PDF gives them: cells apart by a wide gap are joined by three spaces.
+  const invoice = (totalRow: string) =>
+    lines(
+      'ATELIER DES LILAS',
+      '5 rue des Lilas',
+      '44000 Nantes',
+      'FACTURE N° 2026-118',
+      'Date :   04/02/2026',
+      'Date   Désignation   Qté   P.U.   TVA   Montant TTC',
+      '02/02/2026   Nuitée chambre simple   1   120,00   10,0%   120,00',
+      'Ménage   2   15,00   20,0%   30,00',
+      'Taux   Base HT   Montant TVA   Total TTC   Total HT   134,09',
+      '10,0%   109,09   10,91   120,00   Total TVA   15,91',
+      `20,0%   25,00   5,00   30,00   ${totalRow}`,
+      'Acompte versé le 20/01/2026   -50,00 €',
+      'Net à payer   100,00 €',
+    );
+
+  it('a VAT table beside the totals box: each read apart; item lines with a rate are not VAT lines', () => {
+    const f = extractFields({ text: invoice('Total TTC   150,00 €') });
+    expect(f.date).toBe('2026-02-04');
+    expect(f.total).toBe('150.00'); // not the 100,00 left to pay after the deposit
+    expect(f.vat).toEqual([vat('10.0', '109.09', '10.91'), vat('20.0', '25.00', '5.00')]);
+  });
+
+  it('the total unread: the VAT lines add up to the balance plus the deposit', () => {
+    const f = extractFields({ text: invoice('Tot~l TT(   ~~') });
+    expect(f.total).toBe('150.00');
+  });
+
+  it('a table header ending with a labelled amount: that amount is read with its own label', () => {
+    const f = extractFields({ text: lines('THE ROSE HOTEL', 'Invoice date :   23 March 2026', 'VAT summary   Total   £96.00', 'VAT rate   Net   VAT   Gross', '20%   £80.00   £16.00   £96.00', 'Paid by card   -£96.00') });
+    expect(f.total).toBe('96.00');
+    expect(f.currency).toBe('GBP');
+    expect(f.vat).toEqual([vat('20.0', '80.00', '16.00')]);
+  });
+
+  it('a statement: dated lines are not VAT lines; the issue date, not the period nor the debit date', () => {
+    const f = extractFields({
+      text: lines(
+        'AUTOROUTES DU SUD',
+        "Date d'émission :   02/05/2026",
+        'Période :   du 01/04/2026 au 30/04/2026',
+        'Prélèvement prévu le :   12/05/2026',
+        '03/04/2026 08:12   Trajet A   20,0%   4,80',
+        '04/04/2026 18:40   Trajet B   20,0%   4,80',
+        'Taux   Montant HT   TVA   Montant TTC',
+        '20,0%   8,00   1,60   9,60',
+        'Total TTC du relevé   9,60 €',
+        'Cumul depuis le 01/01/2026 : 48,00 € TTC',
+        'Montant prélevé le 12/05/2026',
+      ),
+    });
+    expect(f.date).toBe('2026-05-02');
+    expect(f.total).toBe('9.60');
+    expect(f.vat).toEqual([vat('20.0', '8.00', '1.60')]);
+  });
+
+  it('a running total since the start of the year is not the total', () => {
+    const f = extractFields({ text: lines('AUTOROUTES DU SUD', 'Relevé du 02/05/2026', 'Total TTC du relevé   9,60 €', 'Cumul depuis le 01/01/2026 : 48,00 € TTC') });
+    expect(f.total).toBe('9.60');
+  });
+
+  it('a car park ticket: the exit date, not the entry date', () => {
+    const f = extractFields({ text: lines('PARKING GARE', 'Entrée   15/03/2026 18:40', 'Sortie   16/03/2026 09:12', 'A PAYER 27,50 €') });
+    expect(f.date).toBe('2026-03-16');
+  });
+});
+
+describe('VAT tables read by their columns', () => {
+  it('the header names the columns: an HT column alone gives the base, not the VAT amount', () => {
+    const f = extractFields({ text: lines('EPICERIE FINE', 'CODE   TAUX   HT', 'A   5,50   16,45', 'B   20,00   11,16') });
+    expect(f.vat).toEqual([vat('5.5', '16.45', null), vat('20.0', '11.16', null)]);
+  });
+
+  it('English column names: "VAT %   Net amount   VAT amount   Total"', () => {
+    const f = extractFields({ text: lines('NORTH STAR LTD', 'Invoice date: 3 April 2026', 'VAT %   Net amount   VAT amount   Total', '20%   £100.00   £20.00   £120.00', '5%   £40.00   £2.00   £42.00', 'Total due   £162.00') });
+    expect(f.vat).toEqual([vat('5.0', '40.00', '2.00'), vat('20.0', '100.00', '20.00')]); // ascending rates
+    expect(f.total).toBe('162.00');
+  });
+
+  it('a rate column without "%" after a label: the first amount when it is a known rate', () => {
+    const f = extractFields({ text: lines('SUPERETTE DU COIN', 'TOTAL   10,55', 'Code   Taux   HT   TVA', 'TVA A   5,50   10,00   0,55') });
+    expect(f.vat).toEqual([vat('5.5', '10.00', '0.55')]);
+  });
+
+  it('a rate column without "%" and with one decimal, after a code', () => {
+    const f = extractFields({ text: lines('SUPERETTE DU COIN', 'TOTAL   36,00', 'Code   Taux   HT   TVA   TTC', '1   5,5   10,00   0,55   10,55', '2   20,0   21,25   4,25   25,50') });
+    expect(f.vat).toEqual([vat('5.5', '10.00', '0.55'), vat('20.0', '21.25', '4.25')]);
+  });
+
+  it('a figure unreadable: the others read by the column of their cell', () => {
+    const f = extractFields({ text: lines('LIBRAIRIE DU PORT', 'TOTAL   80,55 €', 'Taux   HT   TVA', '5,5 %   60,00   3#3-3,', '20,0 %   14,00   2,80') });
+    expect(f.vat).toEqual([vat('5.5', '60.00', null), vat('20.0', '14.00', '2.80')]);
+  });
+
+  it('base and TTC columns, no VAT column: the VAT is TTC − base when the rate checks it', () => {
+    const f = extractFields({ text: lines('EPICERIE FINE', 'TOTAL TTC   10,55', 'CODE   TAUX   HT   TTC', 'A   5,50   10,00   10,55') });
+    expect(f.vat).toEqual([vat('5.5', '10.00', '0.55')]);
+    expect(f.total).toBe('10.55');
+  });
+
+  it('the base on the row next to the VAT amount ("VAT @ 20%" then "Net"), when the rate checks it', () => {
+    const f = extractFields({ text: lines('THE RED LION', 'TOTAL   £30.00', 'VAT @ 20%   £4.00', 'Net   £20.00') });
+    expect(f.vat).toEqual([vat('20.0', '20.00', '4.00')]);
+    const no = extractFields({ text: lines('THE RED LION', 'TOTAL   £30.00', 'VAT @ 20%   £4.00', 'Net   £26.00') });
+    expect(no.vat).toEqual([vat('20.0', null, '4.00')]);
+  });
+
+  it('a rate, a base and the amount including VAT on one row: the VAT amount by difference, checked', () => {
+    const f = extractFields({ text: lines('HOTEL DU PARC', 'TVA 10,0%   210,00   231,00') });
+    expect(f.vat).toEqual([vat('10.0', '210.00', '21.00')]);
+  });
+
+  it('"%" read as a digit ("10,04"): the rate kept only when the base and amount check it', () => {
+    const ok = extractFields({ text: lines('LE PETIT ZINC', 'TOTAL   12,70', 'TVA 10,04   1,15', 'HT   11,55') });
+    expect(ok.vat).toEqual([vat('10.0', '11.55', '1.15')]);
+    const no = extractFields({ text: lines('LE PETIT ZINC', 'TOTAL   12,70', 'TVA 10,04   3,00', 'HT   11,55') });
+    expect(no.vat).toEqual([]);
+    // "%" lost: the base from the total less the VAT, when the rate checks it
+    const lost = extractFields({ text: lines('AUTOROUTES DU NORD', 'MONTANT   13,80 EUR', 'TVA 20,00   2,30') });
+    expect(lost.vat).toEqual([vat('20.0', '11.50', '2.30')]);
+  });
+
+  it('decimal separators lost by OCR in a VAT row: read as cents only when the rate checks them', () => {
+    const ok = extractFields({ text: lines('LE GRAND CHENE', 'Taux   Base HT   TVA', '20,00%   57400   11480') });
+    expect(ok.vat).toEqual([vat('20.0', '574.00', '114.80')]);
+    const no = extractFields({ text: lines('LE GRAND CHENE', 'Taux   Base HT   TVA', '20,00%   57400   12480') });
+    expect(no.vat.every((v) => v.base === null || v.base !== '574.00')).toBe(true);
+  });
+
+  it('one VAT line misread: its base and amount from the HT and VAT totals less the other lines, when the rate checks them', () => {
+    const f = extractFields({ text: lines('BUREAU CENTRAL', 'Taux   Base HT   Montant TVA', '5,5%   20,00   1,10', '20,0%   750,00   3000', 'Total HT   170,00', 'Total TVA   31,10', 'Net à payer TTC   201,10 €') });
+    expect(f.vat).toEqual([vat('5.5', '20.00', '1.10'), vat('20.0', '150.00', '30.00')]);
+    expect(f.total).toBe('201.10');
+  });
+
+  it('an item table with a "Taux TVA" column is not a VAT summary', () => {
+    const f = extractFields({
+      text: lines('PAPETERIE DU PORT', 'Désignation   Qté   P.U. HT   Taux TVA   Montant HT', 'Cahiers   10   2,00   20,0%   20,00', 'Stylos   5   1,00   20,0%   5,00', 'Total HT   25,00', 'TVA 20 %   5,00', 'Total TTC   30,00'),
+    });
+    expect(f.vat).toEqual([vat('20.0', '25.00', '5.00')]);
+    expect(f.total).toBe('30.00');
+  });
+
+  it('item rows under a header not known as an item table: not VAT lines unless their figures check out', () => {
+    const f = extractFields({ text: lines('PAPETERIE DU PORT', 'Nature   Nombre   TVA   Montant', 'Cahiers   10   20,0%   20,00', 'Stylos   5   20,0%   5,00', 'Total TTC   25,00') });
+    expect(f.vat).toEqual([]);
+  });
+
+  it('no VAT word nor table header (OCR lost them): a row that starts with its rate, only when base × rate = amount', () => {
+    const f = extractFields({ text: lines('LE GRAND CHENE', '10,00%   1068,00   106,80', '20,00%   574,00   99,00', 'Net à payer   1 748,80 €') });
+    expect(f.vat).toEqual([vat('10.0', '1068.00', '106.80')]);
+  });
+
+  it('a garbled rate in an item row ("1000%") does not open a VAT table', () => {
+    const f = extractFields({ text: lines('LE GRAND CHENE', 'Déjeuner séminaire   24   3500   1000%   91200', 'Location salle   1   350,00   20,00%   350,00') });
+    expect(f.vat).toEqual([]);
+  });
+});
+
+describe('cash and change', () => {
+  it('a "total" above the cash handed over, with change given back, is a misreading', () => {
+    const f = extractFields({ text: lines('MINI MARKET', '1 SUMMER CUP   9.00', 'TOTAL   92.00', 'CASH   50.00', 'CHANGE   41.00') });
+    expect(f.total).toBe('9.00');
+  });
+});
+
+describe('a total misread, mended by the receipt’s arithmetic', () => {
+  it('one digit wrong: subtotal + a tax its rate checks (separator lost) + rounding', () => {
+    const f = extractFields({ text: lines('KEDAI BARU SDN BHD', '12/02/2018', 'Sub Total (Excluded GST)   106.10', 'Total GST   637', 'Rounding   -0.02', 'Total   112.46', 'Thank you') });
+    expect(f.total).toBe('112.45');
+  });
+
+  it('leading digits lost: subtotal + service charge + tax at its printed rate + rounding', () => {
+    const f = extractFields({ text: lines('THE PUB SDN BHD', '12/03/2018', 'SUB TOTAL   295.00', 'SERVICE CHARGE 10%   29.50', 'GST 6%   19.47', 'ROUNDING ADJ   -0.02', 'TOTAL   43.95') });
+    expect(f.total).toBe('343.95');
+  });
+
+  it('from a checked GST summary ("SR 6.00 base tax") and a rounding whose label was misread', () => {
+    const f = extractFields({ text: lines('BOOK SHOP SDN BHD', '12/02/2018', 'TOTAL   8.68', 'xx   -0.01', 'TOTAL   3.35', 'GST SUMMARY', 'CODE   AMOUNT   TAX', 'SR   6.00   144.68   8.68') });
+    expect(f.vat).toEqual([vat('6.0', '144.68', '8.68')]); // a header without "%": the row kept because it checks
+    expect(f.total).toBe('153.35');
+  });
+
+  it('a printed rounding is part of the sum: the total before it is not "mended"', () => {
+    const f = extractFields({ text: lines('KEDAI BARU SDN BHD', 'Sub Total   26.00', 'GST 6%   1.56', 'Rounding   -0.01', 'Total   27.55') });
+    expect(f.total).toBe('27.55');
+  });
+
+  it('no mend when the misreading does not fit the arithmetic, nor when the total is already supported', () => {
+    expect(extractFields({ text: lines('KEDAI', 'Sub Total   106.10', 'GST 6%   6.37', 'Total   120.00') }).total).toBe('120.00');
+    expect(extractFields({ text: lines('KEDAI', 'Sub Total   106.10', 'GST 6%   6.37', 'Total   112.46', 'CASH   120.00', 'CHANGE   7.54') }).total).toBe('112.46');
+  });
 });

@@ -4,16 +4,30 @@
 // How it reads a receipt:
 //   - rows: words are regrouped into visual rows from their boxes (Tesseract often reads a column
 //     of amounts as a block of its own, away from the labels on the same row); without boxes the
-//     text's own lines are used;
+//     text's own lines are used. Cells apart by a wide gap stay apart (an amount never spans two),
+//     and a row is cut where side-by-side boxes meet (an A4 invoice's VAT table beside its totals):
+//     before a cell of words that follows an amount, and before a header's trailing labelled amount;
 //   - amounts: two decimals (12,50 · 12.50 · 1 234,56 · 1.234,56 · 1,234.56), integer amounts
 //     only beside a currency sign; never a percentage, a unit price with three decimals, part of
 //     a phone number or of a date;
 //   - total: rows are labelled (TOTAL TTC, NET A PAYER, GRAND TOTAL, TOTAL, CB…, or to be left
 //     out: SOUS-TOTAL, HT, TVA, RENDU/CHANGE, ESPECES/CASH tendered, fidélité, remise, quantity,
 //     rounding…); each candidate amount gathers evidence — its label, the same amount on a card
-//     payment row, cash tendered minus change given, VAT lines that add up to it;
+//     payment row, cash tendered minus change given, VAT lines that add up to it (or to the balance
+//     plus a deposit: the invoice's total, not the balance); more than the cash handed over when
+//     change was given back is a misreading. A total with no such evidence, misread by one digit or
+//     with its leading digits lost ("43,95" for 343.95), is mended to what the receipt's arithmetic
+//     gives — subtotal + service + a tax its rate checks + the rounding printed — when exactly one
+//     sum fits the misreading;
 //   - VAT: rows with a rate (20 %, 5,5 %…) in a VAT context (TVA/VAT/GST… on the row or in the
-//     table's header), base and amount told apart by checking base × rate ≈ amount;
+//     table's header); a table's header names its columns (rate, base, VAT, TTC) and its rows are
+//     read by them, else base and amount are told apart by checking base × rate ≈ amount (a header
+//     without "%", "CODE AMOUNT TAX": a row "SR 6.00 144.68 8.68" only when it checks). Rows of
+//     an item table (Qté, P.U., Désignation… in its header) or dated lines are not VAT lines. OCR
+//     slips are mended only where the rate checks the result: digits that lost their decimal
+//     separator read as cents; a rate's "%" lost or read as a digit; one line misread, from the HT and VAT totals
+//     less the other lines. One line per rate, ascending;
+//   - date: the document's (issue, invoice, purchase), not an entry, period, due or debit date;
 //   - nothing found: null (an empty list for VAT), confidence 0. Nothing is guessed: a value is
 //     either printed or follows by arithmetic from printed values that check out.
 // Money is handled in integer cents; rates in hundredths of a percent.
@@ -112,18 +126,59 @@ export function keyOf(s: string): string {
   return k;
 }
 
+/** Cells: the parts of a row apart by a wide gap (three spaces or more), each with its spaces collapsed. */
+const cellsOf = (s: string) => s.trim().split(/\s{3,}/).map((c) => c.replace(/\s+/g, ' '));
+/** A cell of words (not an amount, a rate, a code or a currency). */
+const textCell = (key: string) => /[A-Z]{3,}/.test(key.replace(CURRENCY_WORD, ''));
+const amountCell = (key: string) => !textCell(key) && amountsIn(key).length > 0;
+
+/**
+ * A row split where side-by-side boxes meet (an A4 invoice prints its VAT table left of its totals):
+ * a cell of words after a cell with an amount starts another row; and a table header ending with a
+ * labelled amount ("Taux   Base HT   TVA   Total HT   475,38") gives that label and amount a row of their own.
+ */
+function splitRow(key: string): number[][] {
+  const cells = cellsOf(key);
+  const parts: number[][] = [[]];
+  cells.forEach((c, i) => {
+    const cur = parts[parts.length - 1]!;
+    if (textCell(c) && cur.some((j) => amountCell(cells[j]!))) parts.push([i]);
+    else cur.push(i);
+  });
+  const out: number[][] = [];
+  for (const p of parts) {
+    const texts = p.filter((j) => textCell(cells[j]!));
+    const last = texts[texts.length - 1];
+    const head = p.filter((j) => last !== undefined && j < last);
+    const tail = p.filter((j) => last !== undefined && j >= last);
+    // words only, then one label and its amounts: a header (two cells at least, or VAT words) and a labelled amount
+    const wordsThenAmount = head.length > 0 && tail.length > 1 && head.every((j) => !amountsIn(cells[j]!).length) && tail.slice(1).every((j) => amountCell(cells[j]!));
+    if (wordsThenAmount && (head.length >= 2 || VAT_HEADER.test(head.map((j) => cells[j]).join(' ')))) out.push(head, tail);
+    else out.push(p);
+  }
+  return out;
+}
+
 function toRows(input: ExtractInput): Row[] {
   let rows: { text: string; conf: number; height: number | null }[];
   if (input.words?.length) rows = rowsFromWords(input.words);
   else rows = input.text.split(/\r?\n/).map((text) => ({ text, conf: 1, height: null }));
   rows = rows.filter((r) => r.text.trim());
   const mh = median(rows.map((r) => r.height ?? 0).filter((h) => h > 0));
-  return rows.map((r) => ({ raw: r.text.replace(/\s+/g, ' ').trim(), key: keyOf(r.text).replace(/\s+/g, ' ').trim(), conf: r.conf, size: r.height && mh ? r.height / mh : 1 }));
+  return rows.flatMap((r) => {
+    const raw = cellsOf(r.text);
+    const key = cellsOf(keyOf(r.text));
+    const size = r.height && mh ? r.height / mh : 1;
+    // keyOf keeps the cells (it changes no spaces into wide gaps), so both split alike
+    const parts = raw.length === key.length ? splitRow(key.join('   ')) : [key.map((_, i) => i)];
+    return parts.map((p) => ({ raw: p.map((i) => raw[i] ?? key[i]).join('   '), key: p.map((i) => key[i]).join('   '), conf: r.conf, size }));
+  });
 }
 
 // ————————————————————————————————————————— amounts
 
 const CURRENCY_TOKEN = String.raw`(?:€|£|\$|EUR|EUROS?|CHF|GBP|USD|RM|MYR|CAD|AUD|SGD|JPY|¥)`;
+const CURRENCY_WORD = new RegExp(CURRENCY_TOKEN, 'g');
 /** An amount with two decimals: sign (attached: "- 27.55" is a dash, then an amount), optional currency before/after, thousands by space, dot, apostrophe or comma. */
 const AMOUNT_RE = new RegExp(
   String.raw`(?<![\w.,/-])(-)?(?:(${CURRENCY_TOKEN})\s?)?(-)?(\d{1,3}(?:[ .',]\d{3})+|\d+)(?:\s?([.,])\s?|\s([.,]))(\d{2})(?![\d]|[.,]\d|\s?%)(?:\s?(${CURRENCY_TOKEN}))?`,
@@ -309,6 +364,11 @@ export function parseDate(s: string): string | null {
   return datesIn(keyOf(s))[0]?.iso ?? null;
 }
 
+/** Words that name the document's own date (issue, invoice, purchase). */
+const DATE_OF_DOCUMENT = /\b(EMISSION|EMIS|FACTURE|FACTURATION|INVOICE DATE|DATE OF ISSUE|ISSUED?|ACHAT|PURCHASE)\b/;
+/** Words before a date that is not the document's: expiry, due, period, entry, arrival, direct debit, delivery, order, quote, deposit… */
+const NOT_DOCUMENT_DATE = /\b(EXP|EXPIR\w*|VALID|VALABLE|ECHEANCE|DUE DATE|NAISSANCE|BIRTH|DEPUIS|SINCE|ARRIVEE|ARRIVAL|CHECK[ -]?IN|ENTREE|ENTRY|PERIODE|PERIOD|PRELEV\w*|DEBIT\w*|LIVRAISON|DELIVERY|BON DE COMMANDE|PURCHASE ORDER|DEVIS|QUOTE|RESERVATION|BOOKING|ACOMPTE|DEPOSIT|VERSE)\b/;
+
 function findDate(rows: Row[]): { value: string | null; conf: number } {
   const byIso = new Map<string, { score: number; first: number; count: number; conf: number; two: boolean }>();
   rows.forEach((r, i) => {
@@ -318,7 +378,8 @@ function findDate(rows: Row[]): { value: string | null; conf: number } {
       let s = 1;
       if (/\bDATE\b|\bDATED?\b|\bLE\s*$|\bDU\s*$|\bON\s*$|\bBIZDATE\b/.test(before) || /\bDATE/.test(r.key)) s += 1.5;
       if (/^\s*(?:A\s)?\s*\d{1,2}\s?[:H]\s?\d{2}/.test(after) || /\d{1,2}:\d{2}/.test(r.key)) s += 1;
-      if (/\b(EXP|EXPIR|VALID|VALABLE|ECHEANCE|DUE DATE|NAISSANCE|BIRTH|DEPUIS|SINCE|ARRIVEE|ARRIVAL|CHECK[ -]?IN)\b/.test(before)) s -= 1.5;
+      if (DATE_OF_DOCUMENT.test(before)) s += 1;
+      if (NOT_DOCUMENT_DATE.test(before)) s -= 1.5;
       const cur = byIso.get(h.iso);
       if (cur) {
         cur.count++;
@@ -401,6 +462,9 @@ const TAX = /\b(T\.?V\.?A\.?|VAT|GST|TAX|TAXES|MWST|IVA|BTW|SST|TAXE)\b/;
 const NOT_TOTAL = /\b(QTY|QTE|QTE\.|QUANTITE|QUANTITY|ARTICLES?|ARTS?|ITEMS?|NB|NBRE|NOMBRE|PIECES?|PCS|POINTS?|PTS|FIDELITE|CAGNOTTE|AVANTAGES?|ECONOMI\w*|SAVED|SAVING\w*|REMISE|DISCOUNT|DISC|RABAIS|REDUCTION|PROMO\w*|ROUNDING|ROUND\w* ADJ\w*|ARRONDI|ADJ|ADJUSTMENT|SOLDE|BALANCE|DEPOSIT|ACOMPTE|POURBOIRE|TIP|GRATUITY|SERVICE CHARGE|UNITAIRE|UNIT|P\.U\.?|PU|\/L|LITRES?|VOLUME|KG|TAUX|RATE|CAPITAL|FRAIS DE PORT|PORT)\b/;
 const TOTAL_ROW_NEG_EXEMPT = /\b(TOTAL\s*T\.?T\.?C|T\.?T\.?C|INCL\w*|INCLUSIVE|NET\s*A\s*PAYER|A\s*PAYER)\b/;
 
+/** A running total over past documents (a statement's year to date): not this document's. */
+const RUNNING_TOTAL = /\b(CUMUL\w*|YEAR TO DATE|YTD|DEPUIS LE|SINCE)\b/;
+
 type LabelKind = 'strong' | 'total' | 'payment' | 'medium' | 'tendered' | 'change' | 'sub' | 'tax' | 'other' | 'none';
 
 /** What a row's words say about its amount. */
@@ -409,6 +473,7 @@ function labelOf(rawKey: string): LabelKind {
   const letters = k.replace(/[^A-Z]/g, '');
   if (!letters) return 'none';
   if (has(CHANGE, k)) return 'change';
+  if (has(RUNNING_TOTAL, k)) return 'other';
   const strong = has(STRONG_TOTAL, k);
   const exempt = has(TOTAL_ROW_NEG_EXEMPT, k);
   if (has(SUB, k) && !exempt) return 'sub';
@@ -440,6 +505,8 @@ interface VatLine {
   ttc: number | null;
   checked: boolean;
   row: number;
+  /** Its rate read through an OCR slip: kept only once the arithmetic checks it. */
+  slip?: boolean;
 }
 
 const rateFmt = (r: number) => (r % 10 === 0 ? (r / 100).toFixed(1) : (r / 100).toFixed(2));
@@ -456,28 +523,145 @@ function ratesIn(key: string): { rate: number; at: number; end: number }[] {
   return out;
 }
 
+/** The header of a table of items (a VAT column there gives each item's rate, not a VAT line)… */
+const ITEM_HEADER = /\b(QTE|QTY|QUANTITE|QUANTITY|P\.? ?U\.?|PRIX UNIT\w*|UNIT PRICE|DESIGNATION|LIBELLE|DESCRIPTION|ARTICLES?|REF)\b/;
+/** …or words that head either kind of table, unless a VAT summary's own columns are named. */
+const ITEM_HEADER_WEAK = /\b(TRAJET|DETAIL|PRESTATIONS?|PRODUITS?|PRODUCTS?|ITEMS?)\b/;
+const VAT_SUMMARY_WORDS = /\b(TAUX|BASE|VAT RATE|TAX RATE|RATE VAT|NET|TAXABLE)\b/;
+/** An item line of a statement or an invoice: it starts with a date. */
+const DATED_LINE = /^\W*\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|^\W*\d{1,2} [A-Z]{3,9}\.? \d{4}\b/;
+
+type Column = 'title' | 'rate' | 'code' | 'base' | 'vat' | 'ttc';
+const COLUMN_RE = new RegExp(
+  [
+    String.raw`\b(?<title>(?:T\.?V\.?A|VAT|GST|TAX) (?:SUMMARY|ANALYSIS|RECAP\w*|DETAIL)|DETAIL DE LA T\.?V\.?A|RECAP\w*)`,
+    String.raw`\b(?<rate>(?:VAT|TAX|GST|T\.?V\.?A) ?(?:RATE|%)|TAUX|RATE)|(?<pct>%)`,
+    String.raw`\b(?<code>TAX CODE|CODE)`,
+    String.raw`\b(?<ttc>(?:TOTAL|MONTANT|PRIX) T\.?T\.?C|T\.?T\.?C|GROSS|BRUT|INCL\w*)`,
+    String.raw`\b(?<vat>(?:MONTANT|TOTAL) (?:T\.?V\.?A|TAXE)|(?:VAT|TAX|GST) (?:AMOUNT|AMT)|T\.?V\.?A|VAT|GST|TAX|TAXE)`,
+    String.raw`\b(?<base>(?:BASE|MONTANT|TOTAL) (?:HT|H\.T\.?)|NET AMOUNT|AMOUNT EXCL\w*|BASE|MONTANT NET|H\.?T\.?|NET|HORS TAXES?|EXCL\w*|AMOUNT|AMT|TAXABLE)`,
+    String.raw`\b(?<total>TOTAL)`,
+  ].join('|') + '(?![A-Z])',
+  'g',
+);
+/** The columns a VAT table's header names, left to right ("Taux   Base HT   Montant TVA   Total TTC" → rate, base, vat, ttc). */
+function vatColumns(headerKey: string): Column[] {
+  const cols: Column[] = [];
+  for (const m of headerKey.matchAll(COLUMN_RE)) {
+    const g = Object.entries(m.groups!).find(([, v]) => v !== undefined)![0];
+    cols.push(g === 'pct' ? 'rate' : g === 'total' ? 'ttc' : (g as Column));
+  }
+  return cols.filter((c) => c !== 'title');
+}
+
+/** A VAT row read by its header's columns: the amounts after the rate fill the money columns in order. */
+function byColumns(cols: Column[], rate: number, nums: number[]): Omit<VatLine, 'rate' | 'row'> | null {
+  const money = cols.filter((c) => c === 'base' || c === 'vat' || c === 'ttc');
+  if (!money.length || money.length !== nums.length || new Set(money).size !== money.length) return null;
+  const v = (c: 'base' | 'vat' | 'ttc') => (money.includes(c) ? nums[money.indexOf(c)]! : null);
+  let base = v('base');
+  let amount = v('vat');
+  const ttc = v('ttc');
+  // what the table leaves out follows from its TTC column, only where the rate checks it
+  if (amount === null && base !== null && ttc !== null && near(vatOf(base, rate), ttc - base)) amount = ttc - base;
+  if (base === null && amount !== null && ttc !== null && near((ttc * rate) / (10000 + rate), amount)) base = ttc - amount;
+  if (base === null && amount === null) return null;
+  const checked = base !== null && amount !== null && near(vatOf(base, rate), amount);
+  // columns that do not check out (a header or a row misread): left to the arithmetic
+  if (base !== null && amount !== null && !checked) return null;
+  return { base, amount, ttc, checked };
+}
+
+/** The base printed on a row of its own next to the VAT amount ("VAT @ 20%  £8.95" / "Net  £44.75"), when the rate checks it. */
+function baseNearby(rows: Row[], i: number, rate: number, amount: number): number | null {
+  for (const j of [i + 1, i - 1]) {
+    const r = rows[j];
+    if (!r || !/^\W*(NET|H\.?T\.?|BASE|MONTANT NET|MONTANT HT|TOTAL HT|HORS TAXES?|EXCL\w*)\b/.test(KW(r.key)) || ratesIn(r.key).length) continue;
+    const am = amountsIn(r.key);
+    if (am.length === 1 && near(vatOf(am[0]!.cents, rate), amount, 1)) return am[0]!.cents;
+  }
+  return null;
+}
+
+/** A known rate printed without its "%" ("20,00"), or with it read as a last digit ("10,04", "5,54", "204"). */
+function rateOfSlip(n: string): number | null {
+  for (const t of [n, n.slice(0, -1)]) {
+    const m = /^(\d{1,2})(?:[.,](\d{1,2}))?$/.exec(t.replace(/[.,]$/, ''));
+    const rate = m ? Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0')) : 0;
+    if (KNOWN_RATES.has(rate)) return rate;
+  }
+  return null;
+}
+
+/**
+ * A VAT row with a figure missing or unreadable, under a header with one column per cell: each
+ * amount read by the column of its cell, when the row has as many cells as the header.
+ */
+function byCells(cellColumns: Column[][], rate: number, key: string): Omit<VatLine, 'rate' | 'row'> | null {
+  const cells = cellsOf(key);
+  if (cells.length !== cellColumns.length || cellColumns.some((c) => c.length !== 1)) return null;
+  const money: Column[] = [];
+  const nums: number[] = [];
+  cells.forEach((c, j) => {
+    const am = amountsIn(c);
+    const col = cellColumns[j]![0]!;
+    if (am.length === 1 && (col === 'base' || col === 'vat' || col === 'ttc')) {
+      money.push(col);
+      nums.push(am[0]!.cents);
+    }
+  });
+  return byColumns(money, rate, nums);
+}
+
 function findVat(rows: Row[]): VatLine[] {
   const lines: VatLine[] = [];
   let tableUntil = -1; // rows up to this index belong to a VAT table whose header was seen
   let headerHasPct = false;
+  let columns: Column[] = [];
+  let cellColumns: Column[][] = []; // the header's columns, cell by cell
+  let items = false; // inside a table of items, until a VAT table or a total
   rows.forEach((r, i) => {
     const k = KW(r.key);
     const amounts0 = amountsIn(r.key);
+    const itemHeader = !amounts0.length && (ITEM_HEADER.test(k) || (ITEM_HEADER_WEAK.test(k) && !VAT_SUMMARY_WORDS.test(k)));
     // a header: VAT words and no amounts
-    if (!amounts0.length && VAT_HEADER.test(k) && /[A-Z]{2,}/.test(k)) {
+    if (!amounts0.length && VAT_HEADER.test(k) && /[A-Z]{2,}/.test(k) && !/\d\s?%/.test(k) && !itemHeader) {
       tableUntil = i + 6;
       headerHasPct = /%|TAUX|RATE|SATZ/.test(k);
+      columns = vatColumns(k);
+      cellColumns = cellsOf(k).map(vatColumns);
+      items = false;
     }
+    if (itemHeader) items = true;
+    else if (items && amounts0.length && ['strong', 'total', 'sub', 'tax'].includes(labelOf(r.key))) items = false;
+    if (items || DATED_LINE.test(k)) return;
     if (has(NOT_VAT, k) && !has(VAT_CONTEXT, k)) return;
     let rates = ratesIn(r.key);
     const inTable = i <= tableUntil;
-    if (!rates.length && inTable && headerHasPct && amounts0.length >= 2) {
-      // a table row whose rate is written without "%": the first number when it is a known rate
+    if (!rates.length && inTable && headerHasPct && amounts0.length >= 1 && !/^\s*TOTAL/.test(k)) {
+      // a table row whose rate is written without "%": its first number (after a code) when it is a known rate
+      const m = /^(?:[A-Z0-9]{1,2}\s+)?(\d{1,2})(?:[.,](\d{1,2}))?(?=\s)/.exec(r.key);
+      const rate = m ? Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0')) : 0;
       const first = amounts0[0]!;
-      if (KNOWN_RATES.has(first.cents) && !/^\s*TOTAL/.test(k)) rates = [{ rate: first.cents, at: first.at, end: first.end }];
+      if (m && KNOWN_RATES.has(rate)) rates = [{ rate, at: m[0].length - m[1]!.length - (m[2] === undefined ? 0 : m[2].length + 1), end: m[0].length }];
+      else if (amounts0.length >= 2 && KNOWN_RATES.has(first.cents)) rates = [{ rate: first.cents, at: first.at, end: first.end }];
+    } else if (!rates.length && inTable && amounts0.length === 3 && KNOWN_RATES.has(amounts0[0]!.cents) && !/^\s*TOTAL/.test(k)) {
+      // a header without "%" ("CODE AMOUNT TAX"): a row "SR 6.00 144.68 8.68" whose base × rate gives its amount
+      const [first, b, a] = amounts0 as [Amount, Amount, Amount];
+      if (a.cents > 0 && near(vatOf(b.cents, first.cents), a.cents, 1)) rates = [{ rate: first.cents, at: first.at, end: first.end }];
+    }
+    // a rate whose "%" was lost or read as a digit ("TVA 20,00   2,30", "TVA 10,04   1,15"): to be checked by the arithmetic
+    let slip = false;
+    const pct = rates.length ? null : /\b(?:T\.?V\.?A|VAT|GST)\.?\s?(\d{1,2}(?:[.,]\d{1,2})?)(?=[\s:]|$)/.exec(r.key);
+    const slipRate = pct ? rateOfSlip(pct[1]!) : null;
+    if (pct && slipRate !== null) {
+      rates = [{ rate: slipRate, at: pct.index + pct[0].length - pct[1]!.length, end: pct.index + pct[0].length }];
+      slip = true;
     }
     if (rates.length !== 1) return;
-    if (!has(VAT_CONTEXT, k) && !inTable) return;
+    // no VAT word and no table: only a row that starts with its rate, and whose figures check out (below)
+    const bareRow = !has(VAT_CONTEXT, k) && !inTable;
+    if (bareRow && r.key.slice(0, rates[0]!.at).trim()) return;
     if (/^\W*TOTAL/.test(k) && !has(VAT_CONTEXT, k)) return;
     // "Total includes GST 6% 9.00", "TOTAL TTC (dont TVA 20 %) 12,00": a total, not a VAT line
     if (/^\W*(TOTAL|NET|MONTANT|PRIX)/.test(k) && /\b(INCL\w*|T\.?T\.?C)\b/.test(k)) return;
@@ -485,7 +669,19 @@ function findVat(rows: Row[]): VatLine[] {
     // a discount written as "-10 %" is not a rate
     if (/-\s*$/.test(r.key.slice(0, at))) return;
     const nums = amountsIn(r.key).filter((a) => a.end <= at || a.at >= end).map((a) => a.cents).filter((c) => c >= 0);
-    lines.push({ ...splitVat(rate, nums, r.key, at), rate, row: i });
+    let split = (inTable && (byColumns(columns, rate, nums) ?? byCells(cellColumns, rate, r.key))) || splitVat(rate, nums, r.key, at);
+    // a decimal separator OCR lost ("57400   11480"): digits read as cents, only when the rate checks them
+    const bare = [...r.key.matchAll(/(?<![\d.,'])\d{3,7}(?![\d.,'%])/g)].filter((m) => m.index! > end).map((m) => Number(m[0]));
+    if (!split.checked && bare.length) {
+      const alt = splitVat(rate, [...nums, ...bare], '', 0);
+      if (alt.checked) split = alt;
+    }
+    if (bareRow && !split.checked) return;
+    // a row that starts with words, in a table whose header did not say "items": an item unless its figures check out
+    if (inTable && !split.checked && !has(VAT_CONTEXT, k) && textCell(cellsOf(r.key)[0]!)) return;
+    const base = split.base === null && split.amount !== null ? baseNearby(rows, i, rate, split.amount) : null;
+    if (base !== null) split = { ...split, base, checked: true };
+    lines.push({ ...split, rate, row: i, slip });
     if (inTable) tableUntil = Math.max(tableUntil, i + 3);
   });
   // the same line printed twice (a summary repeated): once
@@ -495,7 +691,8 @@ function findVat(rows: Row[]): VatLine[] {
     if (!same) out.push(l);
     else if (completeness(l) > completeness(same)) out.splice(out.indexOf(same), 1, l);
   }
-  return out;
+  // one line per rate, ascending, whatever order the receipt prints them in
+  return out.sort((a, b) => a.rate - b.rate);
 }
 const completeness = (l: VatLine) => (l.checked ? 4 : 0) + (l.base !== null ? 1 : 0) + (l.amount !== null ? 1 : 0);
 
@@ -515,6 +712,10 @@ function splitVat(rate: number, nums: number[], key: string, rateAt: number): Om
   for (const t of nums)
     for (const a of nums)
       if (a < t && a > 0 && near((t * rate) / (10000 + rate), a)) return { base: t - a, amount: a, ttc: t, checked: true };
+  // base and the total including VAT, the VAT amount not printed (or not read): VAT = TTC − base
+  for (const b of nums)
+    for (const t of nums)
+      if (b < t && b > 0 && near(vatOf(b, rate), t - b)) return { base: b, amount: t - b, ttc: t, checked: true };
   if (nums.length === 1) {
     const n = nums[0]!;
     // "TVA 20% sur 8,33" / "base 8,33": a base; otherwise the VAT amount
@@ -567,6 +768,9 @@ function findTotal(rows: Row[], vat: VatLine[]) {
   const preTax: number[] = [];
   const added: number[] = [];
   const deposits: number[] = [];
+  const rounding: number[] = [];
+  const service: number[] = [];
+  const taxRows: number[] = [];
   const weight = { strong: 6, total: 4, payment: 3, medium: 2 } as const;
   rows.forEach((r, i) => {
     if (skip.has(i)) return;
@@ -578,9 +782,14 @@ function findTotal(rows: Row[], vat: VatLine[]) {
       am = rowAmounts[i + 1]!;
       w = -0.5;
     }
+    const k = KW(r.key);
+    if (labels[i] === 'tax' && !STRONG_TOTAL.test(k)) taxRows.push(i);
     if (!am.length) return;
     const value = am[am.length - 1]!.cents; // the amount column is on the right
-    const k = KW(r.key);
+    if (/\b(ROUNDING|ROUND\w* ADJ\w*|ARRONDI|ADJ\w*)\b/.test(k) && !STRONG_TOTAL.test(k)) rounding.push(value);
+    // a few cents taken off (less than 0.05) and nothing else on the row says otherwise: a rounding whose label was misread
+    else if (value < 0 && value > -5 && am.length === 1 && (kind === 'other' || kind === 'none') && !NOT_TOTAL.test(k)) rounding.push(value);
+    else if (/\bSERVICE\b/.test(k) && !TAX.test(k) && !STRONG_TOTAL.test(k) && value > 0) service.push(value);
     // what is added after a total (rounding, a tip) or was paid before it (a deposit)
     if (/\b(ROUNDING|ROUND\w* ADJ\w*|ARRONDI|ADJ\w*|POURBOIRE|TIP|TIPS|GRATUITY|SERVICE)\b/.test(k) && !STRONG_TOTAL.test(k)) added.push(value);
     if (/\b(ACOMPTE|ACOMPTES|ARRHES|AVANCE|DEPOSIT|DEJA (?:REGLE|PAYE|VERSE)|PREPAID|PREPAYE)\b/.test(k)) deposits.push(Math.abs(value));
@@ -610,6 +819,16 @@ function findTotal(rows: Row[], vat: VatLine[]) {
   const labelled = [...byValue.keys()].filter((v) => Math.max(...byValue.get(v)!.weights) >= 2);
   const vatTotal = vat.length && vat.every((v) => v.base !== null && v.amount !== null) ? vat.reduce((s, v) => s + v.base! + v.amount!, 0) : null;
   const ttcTotal = vat.length && vat.every((v) => v.ttc !== null) ? vat.reduce((s, v) => s + v.ttc!, 0) : null;
+  // the invoice total unread, but its VAT lines add up to the balance plus the deposit printed: that total
+  const whole = vatTotal ?? ttcTotal;
+  const balance = whole === null ? undefined : labelled.find((t) => deposits.some((d) => d > 0 && t + d === whole));
+  if (whole !== null && balance !== undefined && !byValue.has(whole)) {
+    const b = byValue.get(balance)!;
+    byValue.set(whole, { score: 0, rows: [...b.rows], weights: [4], conf: b.conf, support: [] });
+    labelled.push(whole);
+  }
+  // cash handed over with change given back: what was paid is no more than the cash
+  const cashPaid = tendered.filter((t) => change.some((c) => c > 0 && c < t));
   for (const [cents, e] of byValue) {
     const ws = [...e.weights].sort((a, b) => b - a);
     e.score = ws[0]! + ws.slice(1, 3).reduce((s, k) => s + Math.min(1, k / 4), 0);
@@ -620,6 +839,7 @@ function findTotal(rows: Row[], vat: VatLine[]) {
       e.score += 1;
       e.support.push('cash');
     }
+    if (cashPaid.length && cents > Math.max(...cashPaid)) e.score -= 4;
     if ((vatTotal !== null && near(vatTotal, cents, vat.length)) || (ttcTotal !== null && near(ttcTotal, cents, vat.length))) {
       e.score += 2;
       e.support.push('VAT lines');
@@ -646,7 +866,18 @@ function findTotal(rows: Row[], vat: VatLine[]) {
   // the amount with most evidence; on a tie, the later row (a total after service, tax and rounding is the final one)
   const ranked = [...byValue.entries()].filter(([, e]) => e.score >= 2).sort((a, b) => b[1].score - a[1].score || Math.max(...b[1].rows) - Math.max(...a[1].rows));
   if (!ranked.length) return { value: null, conf: 0, row: null, subs, taxes };
-  const [cents, best] = ranked[0]!;
+  let [cents, best] = ranked[0]!;
+  // the total misread (one digit, or its leading digits lost) while the receipt's own arithmetic —
+  // subtotal + service + a tax that its rate checks + rounding — gives an amount the misreading fits
+  if (!best.support.length) {
+    const sums = arithmeticTotals(rows, subs, service, rounding, taxRows, vat);
+    const fits = sums.filter((s) => s !== cents && ranked.some(([c, e]) => Math.max(...e.weights) >= 4 && misreadOf(c, s)));
+    if (fits.length === 1) {
+      const read = ranked.find(([c, e]) => Math.max(...e.weights) >= 4 && misreadOf(c, fits[0]!))![1];
+      cents = fits[0]!;
+      best = { ...read, support: ['arithmetic'], conf: Math.min(read.conf, 0.6) };
+    }
+  }
   const top = Math.max(...best.weights);
   let conf = top >= 6 ? 0.7 : top >= 4 ? 0.6 : top >= 3 ? 0.5 : top >= 2 ? 0.4 : 0.35;
   conf += Math.min(0.15, 0.07 * (best.rows.length - 1));
@@ -655,6 +886,48 @@ function findTotal(rows: Row[], vat: VatLine[]) {
   if (second && second.score >= best.score - 0.5) conf *= 0.7;
   else if (second && second.score >= best.score - 1.5) conf *= 0.9;
   return { value: cents, conf: clamp(conf * (0.55 + 0.45 * best.conf)), row: best.rows[0]!, subs, taxes };
+}
+
+/**
+ * What the receipt's arithmetic says the total is: a subtotal (before tax), plus a service charge,
+ * plus the tax — kept only when a rate (printed on its row, on a VAT line, or a known rate when
+ * none is printed) checks it against the subtotal and service — plus a rounding adjustment.
+ * A tax whose decimal separator was lost ("637") is read as cents when the rate checks it.
+ */
+function arithmeticTotals(rows: Row[], subs: number[], service: number[], rounding: number[], taxRows: number[], vat: VatLine[]): number[] {
+  const out = new Set<number>();
+  const bases = new Set<number>(subs);
+  const vatBase = vat.length && vat.every((v) => v.checked && v.base !== null && v.amount !== null) ? vat.reduce((s, v) => s + v.base!, 0) : null;
+  if (vatBase !== null) bases.add(vatBase);
+  const services = [0, ...service];
+  const printedRounds = rounding.filter((r) => Math.abs(r) < 100);
+  const rounds = printedRounds.length ? printedRounds : [0]; // a rounding printed is part of the sum
+  for (const base of bases)
+    for (const sv of services) {
+      const taxed = base + sv;
+      const taxes = new Set<number>();
+      if (vatBase !== null && base === vatBase && sv === 0) taxes.add(vat.reduce((s, v) => s + v.amount!, 0));
+      // a single VAT line's amount, when its rate checks it against this base
+      if (vat.length === 1 && vat[0]!.amount !== null && Math.abs(vatOf(taxed, vat[0]!.rate) - vat[0]!.amount) <= 1) taxes.add(vat[0]!.amount);
+      for (const i of taxRows) {
+        const key = rows[i]!.key;
+        const printed = ratesIn(key).map((r) => r.rate);
+        const rates = printed.length ? printed : vat.length ? vat.map((v) => v.rate) : [...KNOWN_RATES];
+        const nums = amountsIn(key).map((a) => a.cents).filter((c) => c > 0);
+        if (!nums.length) nums.push(...[...key.matchAll(/(?<![\d.,'%])\d{3,6}(?![\d.,'%])/g)].map((m) => Number(m[0])));
+        for (const t of nums) if (rates.some((rate) => Math.abs(vatOf(taxed, rate) - t) <= 1)) taxes.add(t);
+      }
+      for (const t of taxes) for (const r of rounds) out.add(taxed + t + r);
+    }
+  return [...out].filter((c) => c > 0);
+}
+
+/** Whether `read` is `real` misread: one digit wrong, or its leading digits lost (at least three kept). */
+function misreadOf(read: number, real: number): boolean {
+  const a = String(read);
+  const b = String(real);
+  if (a.length === b.length) return [...a].filter((ch, i) => ch !== b[i]).length === 1;
+  return a.length >= 3 && a.length < b.length && b.endsWith(a);
 }
 
 // ————————————————————————————————————————— merchant
@@ -720,6 +993,27 @@ function findMerchant(rows: Row[]): { value: string | null; conf: number } {
   return { value: b.text, conf: clamp((0.35 + Math.min(0.4, Math.max(0, b.score) * 0.1)) * (0.5 + 0.5 * b.conf)) };
 }
 
+/**
+ * One VAT line that does not check out (a digit misread) while the others do: its base is the HT
+ * total less the other bases and its amount the VAT total less the other amounts — kept only
+ * when the rate checks the two against each other.
+ */
+function mendFromTotals(vat: VatLine[], subs: number[], taxes: number[]): VatLine[] {
+  const bad = vat.filter((v) => !v.checked);
+  if (bad.length !== 1 || vat.some((v) => v.checked && (v.base === null || v.amount === null))) return vat;
+  const b = bad[0]!;
+  const others = vat.filter((v) => v !== b);
+  const otherBases = others.reduce((s, v) => s + v.base!, 0);
+  const otherAmounts = others.reduce((s, v) => s + v.amount!, 0);
+  for (const sub of subs)
+    for (const tax of taxes) {
+      const base = sub - otherBases;
+      const amount = tax - otherAmounts;
+      if (base > 0 && amount > 0 && near(vatOf(base, b.rate), amount, 1)) return vat.map((v) => (v === b ? { ...v, base, amount, checked: true } : v));
+    }
+  return vat;
+}
+
 // ————————————————————————————————————————— all fields
 
 const clamp = (x: number) => Math.round(Math.min(1, Math.max(0, x)) * 100) / 100;
@@ -736,6 +1030,7 @@ export function extractFields(input: ExtractInput): OcrFields {
     const base = total.subs.find((s) => near(vatOf(s, v.rate), v.amount!, 1)) ?? (total.value !== null && near(vatOf(total.value - v.amount!, v.rate), v.amount!, 1) ? total.value - v.amount! : undefined);
     if (base !== undefined) vat = [{ ...v, base, checked: true }];
   }
+  vat = mendFromTotals(vat, total.subs, total.taxes).filter((v) => v.checked || !v.slip);
 
   const currency = findCurrency(rows, total.row, input.defaultCurrency ?? null);
   const date = findDate(rows);

@@ -44,6 +44,20 @@ export type AuditEventBody =
   | { type: 'expense.updated'; data: { fields: string[] } }
   | { type: 'expense.deleted'; data: Record<string, never> }
   | { type: 'expense.ocr_applied'; data: { fields: string[] } }
+  | { type: 'expense.submitted'; data: { round: number; levels: number } }
+  | { type: 'expense.self_validated'; data: { version: number } }
+  | { type: 'expense.approved'; data: { level: number; final: boolean; onBehalfOf: string | null; acknowledged: string[]; approvalId: string } }
+  | { type: 'expense.rejected'; data: { from: string; onBehalfOf: string | null; approvalId: string } }
+  | { type: 'expense.returned'; data: { from: string; onBehalfOf: string | null; approvalId: string } }
+  | { type: 'expense.verified'; data: { approvalId: string } }
+  | { type: 'expense.corrected'; data: { fields: string[]; restarted: boolean } }
+  | { type: 'workflow.settings_updated'; data: { fields: string[] } }
+  | { type: 'approval_level.created'; data: { aboveMinor: number; teamId: string | null } }
+  | { type: 'approval_level.deleted'; data: Record<string, never> }
+  | { type: 'delegation.created'; data: { delegateId: string; startsOn: string; endsOn: string } }
+  | { type: 'delegation.revoked'; data: Record<string, never> }
+  | { type: 'category_policy.set'; data: { categoryId: string } }
+  | { type: 'vat_rule.created'; data: { categoryId: string; effectiveFrom: string; recoverableBp: number } }
   | { type: 'receipt.ocr_requested'; data: { receiptId: string } }
   | { type: 'receipt.attached'; data: { receiptId: string; sha256: string; size: number } }
   | { type: 'receipt.removed'; data: { receiptId: string; sha256: string } };
@@ -137,6 +151,20 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'expense.updated': () => `${who} a modifié ${list(d.fields)} de ${target}`,
         'expense.deleted': () => `${who} a supprimé ${target}`,
         'expense.ocr_applied': () => `Lecture du justificatif : ${list(d.fields) || 'aucun champ'} rempli(s) sur ${target}`,
+        'expense.submitted': () => `${who} a soumis ${target} (${d.levels} niveau(x) d’approbation)`,
+        'expense.self_validated': () => `${who} a auto-validé ${target} (offre Solo)`,
+        'expense.approved': () => `${who} a approuvé ${target}${d.onBehalfOf ? ' par délégation' : ''} (niveau ${d.level}${d.final ? ', dernier' : ''})`,
+        'expense.rejected': () => `${who} a refusé ${target}${d.onBehalfOf ? ' par délégation' : ''}`,
+        'expense.returned': () => `${who} a renvoyé ${target} à son auteur${d.onBehalfOf ? ' par délégation' : ''}`,
+        'expense.verified': () => `${who} a vérifié ${target}`,
+        'expense.corrected': () => `${who} a corrigé ${list(d.fields)} de ${target}${d.restarted ? ' (approbations annulées, circuit relancé)' : ''}`,
+        'workflow.settings_updated': () => `${who} a modifié le circuit d’approbation (${list(d.fields)})`,
+        'approval_level.created': () => `${who} a ajouté un niveau d’approbation au-delà de ${money(d.aboveMinor, 'EUR')}`,
+        'approval_level.deleted': () => `${who} a supprimé un niveau d’approbation`,
+        'delegation.created': () => `${who} a délégué ses approbations du ${d.startsOn} au ${d.endsOn}`,
+        'delegation.revoked': () => `${who} a mis fin à une délégation`,
+        'category_policy.set': () => `${who} a modifié la politique d’une catégorie`,
+        'vat_rule.created': () => `${who} a fixé la récupération de TVA d’une catégorie à ${Number(d.recoverableBp) / 100} % à partir du ${d.effectiveFrom}`,
         'receipt.ocr_requested': () => `${who} a demandé une nouvelle lecture d’un justificatif de ${target}`,
         'receipt.attached': () => `${who} a joint un justificatif à ${target} (${Math.ceil(Number(d.size) / 1024)} Ko)`,
         'receipt.removed': () => `${who} a retiré un justificatif de ${target}`,
@@ -181,6 +209,20 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'expense.created': () => `${who} created ${target}`,
         'expense.updated': () => `${who} changed ${list(d.fields)} of ${target}`,
         'expense.deleted': () => `${who} deleted ${target}`,
+        'expense.submitted': () => `${who} submitted ${target} (${d.levels} approval level(s))`,
+        'expense.self_validated': () => `${who} self-validated ${target} (Solo plan)`,
+        'expense.approved': () => `${who} approved ${target}${d.onBehalfOf ? ' as a delegate' : ''} (level ${d.level}${d.final ? ', last' : ''})`,
+        'expense.rejected': () => `${who} rejected ${target}${d.onBehalfOf ? ' as a delegate' : ''}`,
+        'expense.returned': () => `${who} returned ${target} to its owner${d.onBehalfOf ? ' as a delegate' : ''}`,
+        'expense.verified': () => `${who} verified ${target}`,
+        'expense.corrected': () => `${who} corrected ${list(d.fields)} of ${target}${d.restarted ? ' (approvals voided, chain restarted)' : ''}`,
+        'workflow.settings_updated': () => `${who} changed the approval workflow (${list(d.fields)})`,
+        'approval_level.created': () => `${who} added an approval level above ${money(d.aboveMinor, 'EUR')}`,
+        'approval_level.deleted': () => `${who} removed an approval level`,
+        'delegation.created': () => `${who} delegated their approvals from ${d.startsOn} to ${d.endsOn}`,
+        'delegation.revoked': () => `${who} ended a delegation`,
+        'category_policy.set': () => `${who} changed a category's policy`,
+        'vat_rule.created': () => `${who} set a category's VAT recovery to ${Number(d.recoverableBp) / 100} % from ${d.effectiveFrom}`,
         'expense.ocr_applied': () => `Receipt read: ${list(d.fields) || 'no field'} filled on ${target}`,
         'receipt.ocr_requested': () => `${who} asked to read again a receipt of ${target}`,
         'receipt.attached': () => `${who} attached a receipt to ${target} (${Math.ceil(Number(d.size) / 1024)} KB)`,

@@ -41,7 +41,7 @@ export class AuthService {
   constructor(private readonly d: AuthDeps) {}
 
   principalOf(u: UserWithRoles, via: Principal['via'], extra: Partial<Principal> = {}): Principal {
-    return { via, userId: u.id, tenantId: u.tenant_id, roles: u.roles, email: u.email, name: u.name, locale: u.locale, ...extra };
+    return { via, userId: u.id, tenantId: u.tenant_id, roles: u.roles, email: u.email, name: u.name, locale: u.locale, authMethod: via === 'api_token' ? 'api_token' : 'password', ...extra };
   }
 
   async login(email: string, password: string, actor: AuditActor): Promise<NewSession> {
@@ -94,7 +94,7 @@ export class AuthService {
       await this.d.audit.record(trx, { ...actor, kind: 'user', userId: user.id, label: user.email }, { type: 'auth.signed_in', tenantId: user.tenant_id, data: { method } });
     };
     await (db.isTransaction ? run(db as Transaction<DB>) : (db as Kysely<DB>).transaction().execute(run));
-    return { token, expiresAt, principal: this.principalOf(user, 'session', { sessionId: id, csrfToken }) };
+    return { token, expiresAt, principal: this.principalOf(user, 'session', { sessionId: id, csrfToken, authMethod: method === 'oidc' ? 'oidc' : 'password' }) };
   }
 
   async logout(p: Principal, actor: AuditActor): Promise<void> {
@@ -121,7 +121,7 @@ export class AuthService {
     const u = await repo.userById(db, s.user_id);
     if (!u || u.status !== 'active') return undefined;
     if (now.getTime() - s.last_seen_at.getTime() > 5 * 60_000) await repo.touchSession(db, s.id, now);
-    return this.principalOf(u, 'session', { sessionId: s.id, csrfToken: s.csrf_token });
+    return this.principalOf(u, 'session', { sessionId: s.id, csrfToken: s.csrf_token, authMethod: s.auth_method });
   }
 
   async apiTokenPrincipal(token: string): Promise<Principal | undefined> {

@@ -45,7 +45,16 @@ const SEES_ALL_SUBMITTED: Role[] = ['admin', 'verifier', 'accountant', 'payroll'
  */
 export function visibleTo(v: Viewer) {
   return (eb: ExpressionBuilder<DB, 'expense'>) => {
-    const mine = eb('expense.user_id', '=', v.userId);
+    // …and, whatever the role, the expenses one is (or was) asked to approve, also as a delegate
+    // of that approver while the delegation runs (R-WF-2).
+    const approver = eb.exists(
+      eb.selectFrom('approval_step as s').select('s.level').whereRef('s.expense_id', '=', 'expense.id').where((w) => w.or([
+        w('s.approver_id', '=', v.userId),
+        w('s.approver_id', 'in', w.selectFrom('delegation as d').select('d.manager_id').whereRef('d.tenant_id', '=', 'expense.tenant_id').where('d.delegate_id', '=', v.userId)
+          .where('d.revoked_at', 'is', null).where(sql<boolean>`d.starts_on <= (now() AT TIME ZONE 'Europe/Paris')::date AND d.ends_on >= (now() AT TIME ZONE 'Europe/Paris')::date`)),
+      ])),
+    );
+    const mine = eb.or([eb('expense.user_id', '=', v.userId), approver]);
     if (v.roles.some((r) => SEES_ALL_SUBMITTED.includes(r))) return eb.or([mine, eb('expense.status', '!=', 'draft')]);
     if (v.roles.includes('manager')) {
       const reports = eb
@@ -105,7 +114,7 @@ async function duplicatesOf(tdb: TenantDb, ids: string[]): Promise<Map<string, D
 }
 
 /** VAT lines and possible duplicates for a page of expenses, in two queries each. */
-async function enrich(tdb: TenantDb, rows: Row<'expense'>[]): Promise<ExpenseRow[]> {
+export async function enrich(tdb: TenantDb, rows: Row<'expense'>[]): Promise<ExpenseRow[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const lines = await tdb.selectFrom('expense_vat_line').selectAll().where('expense_id', 'in', ids).orderBy('position').execute();

@@ -45,6 +45,9 @@ export const ExpenseView = z.object({
   id: z.string(),
   userId: z.string(),
   status: z.enum(EXPENSE_STATUSES),
+  /** The reason of the last rejection or return, for the employee (R-WF-1). */
+  statusComment: z.string().nullable(),
+  submittedAt: z.string().nullable(),
   kind: z.enum(['receipt', 'mileage', 'per_diem']),
   date: z.string(),
   merchant: z.string(),

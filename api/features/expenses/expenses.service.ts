@@ -18,7 +18,7 @@ const VAT_TOLERANCE_MINOR = 2;
 
 export function expenseView(r: ExpenseRow): ExpenseView {
   return {
-    id: r.id, userId: r.user_id, status: r.status, kind: r.kind, date: r.expense_date, merchant: r.merchant, description: r.description,
+    id: r.id, userId: r.user_id, status: r.status, statusComment: r.status_comment, submittedAt: r.submitted_at?.toISOString() ?? null, kind: r.kind, date: r.expense_date, merchant: r.merchant, description: r.description,
     categoryId: r.category_id, paymentMethodId: r.payment_method_id, reimbursable: r.reimbursable,
     amountMinor: r.amount_minor, currency: r.currency, convertedMinor: r.converted_minor, clientCurrency: r.client_currency,
     rate: r.rate.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''), rateDate: r.rate_date, project: r.project, attendees: r.attendees, vatLines: r.vatLines, duplicates: r.duplicates, ocr: { status: r.ocrStatus, fields: r.ocr_fields, confidence: r.ocr_confidence }, userFields: r.user_fields,
@@ -47,14 +47,20 @@ export function editRouteOf(kind: ExpenseKind, id: string): string {
  */
 export type ExpenseDeleteHook = (tx: TenantDb, actor: AuditActor, row: ExpenseRow, remove: () => Promise<void>) => Promise<void>;
 
-/** What OCR read on a receipt, as the OCR feature hands it over (decimal strings, ISO date). */
+/** What OCR read on a receipt (the worker's engine returns this shape: worker/ocr/pipeline.ts). */
 export interface OcrReading {
   merchant: string | null;
+  /** ISO date, YYYY-MM-DD. */
   date: string | null;
+  /** The amount paid, a decimal string with a dot ("12.50"). */
   total: string | null;
+  /** ISO 4217 code. */
   currency: string | null;
+  /** rate as "20.0", "5.5"; base and amount as decimal strings. */
   vat: { rate: string; base: string | null; amount: string | null }[];
+  /** Each in [0, 1]; 0 for a field that is null (or, for vat, empty). */
   confidence: { merchant: number; date: number; total: number; currency: number; vat: number };
+  /** The raw text read (kept for search and audit). */
   text: string;
 }
 const OCR_CONFIDENCE_OF = { merchant: 'merchant', date: 'date', amountMinor: 'total', currency: 'currency', vatLines: 'vat' } as const;

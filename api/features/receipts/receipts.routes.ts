@@ -48,7 +48,7 @@ export const receiptsRoutes = [
   route({
     method: 'get', path: '/receipts/ocr-failures', tag: 'receipts', summary: 'Receipts whose reading was given up, with the error', access: admin,
     response: z.object({ items: z.array(OcrFailure) }),
-    handler: async (_i, ctx, c) => c.receipts.ocrFailures(ctx.tenant),
+    handler: async (_i, ctx, c) => c.receipts.ocrFailures(ctx.tenant, ctx.principal),
   }),
   route({
     method: 'post', path: '/expenses/:id/receipts', tag: 'receipts', access: employee, scope: 'expenses:write', params: IdParams, raw: true, status: 201,

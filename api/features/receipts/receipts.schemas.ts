@@ -36,5 +36,9 @@ export const OcrFailure = z.object({
   receiptId: z.string(), expenseId: z.string(), name: z.string(), error: z.string(), attempts: z.number(), failedAt: z.string().nullable(),
   /** Read again on request: a new attempt is queued or running. */
   rerunning: z.boolean(),
+  /** The owner of the expense the receipt is on. */
+  uploadedBy: z.object({ id: z.string(), name: z.string() }).nullable(),
+  /** The caller may open that expense (a draft is its owner's only). */
+  canOpenExpense: z.boolean(),
 });
 export type OcrFailure = z.infer<typeof OcrFailure>;

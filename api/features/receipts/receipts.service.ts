@@ -30,7 +30,7 @@ import type { Clock } from '../../clock.ts';
 import { AppError } from '../../http/errors.ts';
 import type { SpooledFile } from '../../http/uploads.ts';
 import { SYSTEM_ACTOR, type AuditActor, type AuditService } from '../audit/audit.service.ts';
-import type { Viewer } from '../expenses/expenses.repository.ts';
+import { visibleTo, type Viewer } from '../expenses/expenses.repository.ts';
 import type { ExpensesService, OcrReading } from '../expenses/expenses.service.ts';
 import { checkReceiptFile, declaredTypeConflict, type FileVerdict } from './file-check.ts';
 import type { ReceiptView, RenditionView } from './receipts.schemas.ts';
@@ -101,7 +101,7 @@ export class ReceiptsService {
   }
 
   /** The Client's receipts whose reading was given up (dead-lettered OCR jobs), newest first. */
-  async ocrFailures(tdb: TenantDb) {
+  async ocrFailures(tdb: TenantDb, viewer: Viewer) {
     const failed = await tdb.raw.selectFrom('job').select(['id', 'singleton_key', 'last_error', 'attempts', 'finished_at']).where('name', '=', 'receipt.ocr').where('state', '=', 'dead')
       .where('singleton_key', 'like', `${tdb.tenantId}:%`).orderBy('finished_at', 'desc').limit(200).execute();
     // The latest given-up reading of each original (newest first: a re-run that failed again is one row).
@@ -112,12 +112,26 @@ export class ReceiptsService {
     const shas = dead.map((d) => d.singleton_key!.slice(tdb.tenantId.length + 1));
     const read = new Set(shas.length ? (await tdb.selectFrom('receipt_ocr').select('sha256').where('sha256', 'in', shas).execute()).map((r) => r.sha256) : []);
     const receipts = shas.length ? await tdb.selectFrom('receipt').select(['id', 'expense_id', 'sha256', 'original_name']).where('sha256', 'in', shas).execute() : [];
+    // Who sent each (the admin contacts them), and whether the viewer may open the expense: a draft
+    // stays private to its owner even when its receipt failed.
+    const owners = receipts.length
+      ? await tdb.selectFrom('expense').innerJoin('app_user as u', 'u.id', 'expense.user_id').select(['expense.id', 'u.id as userId', 'u.name', 'u.email'])
+        .select((eb) => visibleTo(viewer)(eb).as('visible')).where('expense.id', 'in', [...new Set(receipts.map((r) => r.expense_id))]).execute()
+      : [];
+    const ownerOf = new Map(owners.map((o) => [o.id, o]));
     return {
       items: dead.flatMap((d, i) => {
         const sha = shas[i]!;
         if (read.has(sha)) return []; // read since (re-run)
         const rerunning = later.some((j) => j.singleton_key === d.singleton_key && j.id > d.id);
-        return receipts.filter((r) => r.sha256 === sha).map((r) => ({ receiptId: r.id, expenseId: r.expense_id, name: r.original_name, error: d.last_error ?? '', attempts: d.attempts, failedAt: d.finished_at?.toISOString() ?? null, rerunning }));
+        return receipts.filter((r) => r.sha256 === sha).map((r) => {
+          const o = ownerOf.get(r.expense_id);
+          return {
+            receiptId: r.id, expenseId: r.expense_id, name: r.original_name, error: d.last_error ?? '', attempts: d.attempts, failedAt: d.finished_at?.toISOString() ?? null, rerunning,
+            uploadedBy: o ? { id: o.userId, name: o.name || o.email } : null,
+            canOpenExpense: !!o?.visible,
+          };
+        });
       }),
     };
   }

@@ -11,6 +11,11 @@ export const usersRoutes = [
     handler: async ({ query }, ctx, c) => c.users.list(ctx.tenant, query),
   }),
   route({
+    method: 'get', path: '/users/directory', tag: 'users', summary: 'The Client\'s active colleagues, id and name only (to pick a delegate or an approver)', access: { kind: 'client' }, scope: 'users:read',
+    response: z.object({ items: z.array(z.object({ id: z.string(), name: z.string() })) }),
+    handler: async (_i, ctx, c) => c.users.directory(ctx.tenant),
+  }),
+  route({
     method: 'post', path: '/users', tag: 'users', summary: 'Invite a user (emails a single-use link)', access: admin, scope: 'users:write', body: InviteUser, response: UserView, status: 201,
     handler: async ({ body }, ctx, c) => c.users.invite(ctx.tenant, ctx.actor, body),
   }),

@@ -136,6 +136,12 @@ export class UsersService {
     return repo.teams(tdb).then((ts) => ({ items: ts.map((t) => ({ id: t.id, name: t.name, managerId: t.manager_id })) }));
   }
 
+  /** Names of the Client's active users, for anyone of the Client (no e-mail, no roles). */
+  async directory(tdb: TenantDb) {
+    const rows = await tdb.raw.selectFrom('app_user').select(['id', 'name', 'email']).where('tenant_id', '=', tdb.tenantId).where('status', '=', 'active').orderBy('name').execute();
+    return { items: rows.map((r) => ({ id: r.id, name: r.name || r.email.split('@')[0]! })) };
+  }
+
   async createTeam(tdb: TenantDb, actor: AuditActor, v: { name: string; managerId?: string | null }) {
     return tdb.transaction(async (tx) => {
       await this.checkLinks(tx, null, { managerId: v.managerId });

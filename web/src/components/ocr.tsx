@@ -1,28 +1,52 @@
 // Reading receipts (OCR) on screen: the status of an expense being read (a polite live region
 // with a spinner, then what came of it), the mark beside a field read from the receipt — "to
 // check" when OCR was not sure, in words and not by colour only — the badge of a list row, and
-// the polling of an expense while it is read.
+// following an expense while it is read (pushed by the server; polled where that cannot be).
 import { useEffect, useRef, useState } from 'react';
 import { api, ApiError, type Expense } from '../api.ts';
 import { useI18n } from '../i18n/index.tsx';
-import { fieldsToCheck, OCR_FAST_POLLS, OCR_POLL_MS, OCR_SLOW_POLL_MS, type OcrMark } from '../ocr.ts';
+import { fieldsToCheck, isReading, OCR_POLL_MS, OCR_SLOW_AFTER_MS, OCR_SLOW_POLL_MS, type OcrMark } from '../ocr.ts';
 import { Badge } from './ui.tsx';
 
 /**
- * Looks at the expense again while it is being read: every OCR_POLL_MS, then more slowly after a
- * few minutes (`slow` then says so); never once the page is left. `onExpense` gets each version
- * read and returns false to stop looking (for this `version`: a newer one starts again).
+ * Follows the expense while it is being read: the server pushes each new version (server-sent
+ * events, GET /expenses/:id/events); where the stream cannot be opened (no EventSource, a proxy
+ * that refuses it) it is asked again every OCR_POLL_MS, then every OCR_SLOW_POLL_MS. After
+ * OCR_SLOW_AFTER_MS `slow` says that the reading takes long. Never once the page is left. `onExpense` gets each version and returns
+ * false to stop following (for this `version`: a newer one starts again).
  */
-export function useOcrPolling(id: string, version: number | undefined, reading: boolean, onExpense: (e: Expense) => boolean | void): { slow: boolean } {
+export function useOcrLive(id: string, version: number | undefined, reading: boolean, onExpense: (e: Expense) => boolean | void): { slow: boolean } {
   const [polls, setPolls] = useState(0);
+  const [slow, setSlow] = useState(false);
   const [stoppedAt, setStoppedAt] = useState<number | null>(null);
+  const [pushed, setPushed] = useState<'trying' | 'failed'>(() => (typeof EventSource === 'function' ? 'trying' : 'failed'));
   const handler = useRef(onExpense);
   useEffect(() => {
     handler.current = onExpense;
   });
   const active = reading && version !== undefined && stoppedAt !== version;
   useEffect(() => {
-    if (!active) return;
+    if (!active) return setSlow(false);
+    const h = setTimeout(() => setSlow(true), OCR_SLOW_AFTER_MS);
+    return () => clearTimeout(h);
+  }, [active]);
+  // Pushed: one stream while active. The browser reconnects by itself after a network error;
+  // a stream it gives up on (CLOSED: refused, not an event stream) falls back to polling.
+  useEffect(() => {
+    if (!active || pushed !== 'trying') return;
+    const es = new EventSource(`/api/v1/expenses/${encodeURIComponent(id)}/events`);
+    const stop = () => (es.close(), setStoppedAt(version!));
+    es.addEventListener('expense', (m) => {
+      if (handler.current(JSON.parse((m as MessageEvent<string>).data) as Expense) === false) stop();
+    });
+    es.addEventListener('gone', stop);
+    es.onerror = () => {
+      if (es.readyState === EventSource.CLOSED) setPushed('failed');
+    };
+    return () => es.close();
+  }, [id, version, active, pushed]);
+  useEffect(() => {
+    if (!active || pushed !== 'failed') return;
     let live = true;
     const ctl = new AbortController();
     const h = setTimeout(
@@ -41,15 +65,15 @@ export function useOcrPolling(id: string, version: number | undefined, reading: 
           },
         );
       },
-      polls < OCR_FAST_POLLS ? OCR_POLL_MS : OCR_SLOW_POLL_MS,
+      slow ? OCR_SLOW_POLL_MS : OCR_POLL_MS,
     );
     return () => {
       live = false;
       clearTimeout(h);
       ctl.abort();
     };
-  }, [id, version, active, polls]);
-  return { slow: active && polls >= OCR_FAST_POLLS };
+  }, [id, version, active, polls, pushed, slow]);
+  return { slow: active && slow };
 }
 
 /**
@@ -60,7 +84,7 @@ export function useOcrPolling(id: string, version: number | undefined, reading: 
 export function OcrStatus({ expense: e, editable, slow, where }: { expense: Expense; editable: boolean; slow?: boolean; where: 'detail' | 'form' }) {
   const { t } = useI18n();
   let body = null;
-  if (e.kind === 'receipt' && e.ocr.status === 'reading') {
+  if (isReading(e)) {
     body = (
       <div className="alert alert--info ocr-status ocr-status--reading">
         <span className="spinner" aria-hidden="true" />
@@ -119,7 +143,7 @@ export const ocrFieldClass = (mark: OcrMark): string | undefined => (mark ? `fie
 export function OcrBadge({ expense: e }: { expense: Expense }) {
   const { t } = useI18n();
   if (e.kind !== 'receipt') return null;
-  if (e.ocr.status === 'reading')
+  if (isReading(e))
     return (
       <span title={t('ocr.reading')} className="ocr-badge">
         <Badge tone="blue">{t('ocr.badge.reading')}</Badge>

@@ -106,6 +106,92 @@ export function ReceiptPreview({ receipt }: { receipt: Receipt }) {
   );
 }
 
+/**
+ * The receipts of an expense for whoever decides on it: one at a time (a button per receipt when
+ * there are several), zoom in and out, rotate by a quarter turn, PDF pages from the renditions one
+ * under the other; the original opens in a new tab. Keyboard: the buttons; the picture scrolls.
+ */
+export function ReceiptViewer({ receipts }: { receipts: Receipt[] }) {
+  const { t } = useI18n();
+  const [index, setIndex] = useState(0);
+  const [zoom, setZoom] = useState(1);
+  const [turns, setTurns] = useState(0);
+  const [tried, setTried] = useState(0);
+  const [dims, setDims] = useState<Record<string, { w: number; h: number }>>({});
+  const receipt = receipts[Math.min(index, receipts.length - 1)];
+  const views = receipt ? previewViews(t, receipt) : [];
+  const key = views.map((v) => v.images.map((i) => i.src).join()).join('|');
+  useEffect(() => setTried(0), [key]);
+  const show = (i: number) => (setIndex(i), setZoom(1), setTurns(0), setTried(0));
+  if (!receipt) return <p className="muted">{t('receipts.none')}</p>;
+  const view = views[tried];
+  const quarter = turns % 2 === 1;
+  return (
+    <div className="viewer" data-receipt={receipt.name}>
+      {receipts.length > 1 && (
+        <div className="viewer__pick" role="group" aria-label={t('viewer.receipts')}>
+          {receipts.map((r, i) => (
+            <button key={r.id} type="button" className="btn btn--small" aria-pressed={i === index} onClick={() => show(i)}>
+              {t('viewer.receipt', { n: i + 1 })}
+            </button>
+          ))}
+        </div>
+      )}
+      <div className="viewer__tools" role="toolbar" aria-label={t('viewer.tools', { name: receipt.name })}>
+        <button type="button" className="btn btn--small" onClick={() => setZoom((z) => Math.max(0.5, +(z - 0.25).toFixed(2)))} disabled={zoom <= 0.5} aria-label={t('viewer.zoomOut')}>
+          −
+        </button>
+        <span className="viewer__zoom" aria-live="polite">
+          {Math.round(zoom * 100)}&nbsp;%
+        </span>
+        <button type="button" className="btn btn--small" onClick={() => setZoom((z) => Math.min(4, +(z + 0.25).toFixed(2)))} disabled={zoom >= 4} aria-label={t('viewer.zoomIn')}>
+          +
+        </button>
+        <button type="button" className="btn btn--small" onClick={() => setTurns((n) => (n + 1) % 4)} aria-label={t('viewer.rotate')}>
+          ↻
+        </button>
+        <button type="button" className="btn btn--small btn--ghost" onClick={() => (setZoom(1), setTurns(0))} disabled={zoom === 1 && turns === 0}>
+          {t('viewer.reset')}
+        </button>
+        <a className="btn btn--small btn--ghost" href={fileUrl(receipt)} target="_blank" rel="noopener" aria-label={t('receipts.open.label', { name: receipt.name })}>
+          {t('receipts.open')}
+        </a>
+      </div>
+      {!view ? (
+        <div className="preview preview--placeholder">
+          <FileIcon kind={receipt.mediaType === 'application/pdf' ? 'pdf' : 'heic'} />
+          <p className="preview__title">{t('receipts.preparing')}</p>
+          <p className="small muted">{t('receipts.preparing.hint')}</p>
+        </div>
+      ) : (
+        <div className="viewer__stage" tabIndex={0} aria-label={t('viewer.stage', { name: receipt.name })}>
+          {view.images.map((img) => {
+            const d = dims[img.src];
+            // A quarter turn: the box takes the turned proportions, the picture turns inside it.
+            const turned = quarter && d;
+            return (
+              <div key={img.src} className="viewer__page" style={{ width: `${100 * zoom}%`, ...(turned ? { aspectRatio: `${d.h} / ${d.w}`, position: 'relative' } : {}) }}>
+                <img
+                  src={img.src}
+                  alt={img.alt}
+                  decoding="async"
+                  onError={() => setTried((n) => n + 1)}
+                  onLoad={(e) => {
+                    const { naturalWidth: w, naturalHeight: h } = e.currentTarget;
+                    if (w && h) setDims((m) => (m[img.src] ? m : { ...m, [img.src]: { w, h } }));
+                  }}
+                  style={turned ? { position: 'absolute', left: '50%', top: '50%', width: `${(d.w / d.h) * 100}%`, maxWidth: 'none', transform: `translate(-50%, -50%) rotate(${turns * 90}deg)` } : turns ? { transform: `rotate(${turns * 90}deg)` } : undefined}
+                  data-rotation={turns * 90}
+                />
+              </div>
+            );
+          })}
+        </div>
+      )}
+    </div>
+  );
+}
+
 /** The small picture of a list row: the worker's thumbnail, else an icon with the count. */
 export function ReceiptIndicator({ receipts }: { receipts: Receipt[] }) {
   const { t } = useI18n();

@@ -1,16 +1,19 @@
 // One expense: every field, its status, VAT lines, the conversion with its rate and date, the trip
-// or the allowance, and its receipts (previews, downloads). Its owner edits it, adds or removes
-// receipts while it is a draft or returned, and deletes a draft. A failed upload from the new
-// expense form lands here with its files, ready to try again.
+// or the allowance, its receipts (previews, downloads) and its "Suivi" (approval chain, decisions,
+// corrections). Its owner edits it, adds or removes receipts and submits it while it is a draft or
+// returned, and deletes a draft. A failed upload from the new expense form lands here with its
+// files, ready to try again.
 import { useEffect, useState, type ReactNode } from 'react';
-import { api, type Expense, type PaymentMethod, type Receipt, type Vehicle } from '../api.ts';
+import { api, ApiError, type Expense, type WorkflowDecisionAnswer, type PaymentMethod, type Receipt, type Vehicle } from '../api.ts';
 import { clearFlash, dayLabel, ExpenseStatusBadge, expenseTitle, isEditable, peekFlash, setFlash, useReference } from '../components/expenses.tsx';
-import { OcrStatus, OcrTag, useOcrPolling } from '../components/ocr.tsx';
+import { OcrStatus, OcrTag, useOcrLive } from '../components/ocr.tsx';
+import { VatTable } from '../components/vat.tsx';
 import { awaitsPreview, fileProblems, fileUrl, FilePicker, ReceiptPreview, UploadProblem } from '../components/receipts.tsx';
 import { Notice, ProblemBox, useConfirm, usePageTitle } from '../components/ui.tsx';
+import { WorkflowPanel } from '../components/workflow.tsx';
 import { useI18n } from '../i18n/index.tsx';
 import { label } from '../labels.ts';
-import { formatBytes, formatMinor, formatRate, formatRateBp } from '../money.ts';
+import { formatBytes, formatMinor, formatRate } from '../money.ts';
 import { isReading, isScanPlaceholder, ocrMark, type OcrMark } from '../ocr.ts';
 import { Link, navigate } from '../router.tsx';
 import { hasRole, useSignedIn } from '../session.tsx';
@@ -24,6 +27,7 @@ export function ExpenseDetailPage({ id }: { id: string }) {
   const [notice, setNotice] = useState(() => peekFlash(id)?.notice ?? '');
   const [confirmEl, ask] = useConfirm();
   const [deleting, setDeleting] = useState(false);
+  const [submitting, setSubmitting] = useState(false);
   usePageTitle(expense ? expenseTitle(t, expense, ref) : t('expenses.title'));
 
   useEffect(() => {
@@ -39,8 +43,32 @@ export function ExpenseDetailPage({ id }: { id: string }) {
 
   const own = !!expense && expense.userId === me.user.id;
   const editable = own && isEditable(expense);
-  // While its receipt is read, look again: the fields appear as OCR fills them.
-  const { slow } = useOcrPolling(id, expense?.version, isReading(expense), setExpense);
+  // Followed live while its receipt is read (the fields appear as OCR fills them) and while it
+  // waits for a decision (approved, returned… by someone else: the follow-up card reloads).
+  const deciding = !!expense && (expense.status === 'submitted' || expense.status === 'approved');
+  const { slow } = useOcrLive(id, expense?.version, isReading(expense) || deciding, setExpense);
+
+  async function submit() {
+    if (!expense) return;
+    setError(null);
+    setNotice('');
+    setSubmitting(true);
+    try {
+      const r = await api.post<WorkflowDecisionAnswer>(`/expenses/${encodeURIComponent(id)}/submit`, { version: expense.version });
+      setExpense(await api.get<Expense>(`/expenses/${encodeURIComponent(id)}`));
+      setNotice(t(r.status === 'verified' ? 'expense.submitted.self' : 'expense.submitted'));
+    } catch (e) {
+      // Incomplete (a scanned draft not read yet): say which fields, in words.
+      const missing = e instanceof ApiError && e.code === 'validation' ? e.fieldErrors.map((f) => f.path ?? '') : [];
+      const known: Record<string, string> = { merchant: t('expense.field.merchant'), amountMinor: t('expense.field.amount') };
+      if (missing.length && missing.every((p) => known[p])) setError(t('expense.submit.incomplete', { fields: missing.map((p) => known[p]).join(', ') }));
+      else setError(e);
+      // Changed elsewhere, or already submitted: show it as it stands.
+      api.get<Expense>(`/expenses/${encodeURIComponent(id)}`).then(setExpense, () => undefined);
+    } finally {
+      setSubmitting(false);
+    }
+  }
 
   async function remove() {
     setError(null);
@@ -82,7 +110,10 @@ export function ExpenseDetailPage({ id }: { id: string }) {
             </div>
             {editable && (
               <div className="actions">
-                <Link to={`/expenses/${expense.id}/edit`} className="btn btn--primary">
+                <button type="button" className="btn btn--primary" onClick={() => void submit()} disabled={submitting}>
+                  {submitting ? t('expense.submitting') : t('expense.submit')}
+                </button>
+                <Link to={`/expenses/${expense.id}/edit`} className="btn">
                   {t('expense.edit')}
                 </Link>
                 {expense.status === 'draft' && (
@@ -103,6 +134,7 @@ export function ExpenseDetailPage({ id }: { id: string }) {
             <div className="split__main stack">
               <Details expense={expense} paymentMethods={ref.paymentMethods} categoryName={ref.categoryName(expense.categoryId)} perDiemName={ref.perDiemRates.find((r) => r.id === expense.perDiem?.rateId)?.name} own={own} />
               <p className="muted small">{t('expense.createdOn', { date: dateOf(expense.createdAt) })}</p>
+              <WorkflowPanel expense={expense} categoryName={ref.categoryName} />
             </div>
             <div className="split__side">
               <Receipts expense={expense} editable={editable} onNotice={setNotice} />
@@ -237,31 +269,7 @@ function Details({ expense: e, paymentMethods, categoryName, perDiemName, own }:
         <div data-field="vatLines" className={ocrMark(e, 'vatLines') ? `vat-read vat-read--${ocrMark(e, 'vatLines')}` : undefined}>
           <h3>{t('vat.legend')}</h3>
           <OcrTag mark={ocrMark(e, 'vatLines')} />
-          <div className="table-wrap">
-            <table className="table table--compact">
-              <caption className="sr-only">{t('vat.legend')}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t('vat.col.rate')}</th>
-                  <th scope="col" className="num">
-                    {t('vat.col.base')}
-                  </th>
-                  <th scope="col" className="num">
-                    {t('vat.col.vat')}
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {e.vatLines.map((l, i) => (
-                  <tr key={i}>
-                    <td>{formatRateBp(l.rateBp, locale)}</td>
-                    <td className="num">{formatMinor(l.baseMinor, e.currency, locale)}</td>
-                    <td className="num">{formatMinor(l.vatMinor, e.currency, locale)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <VatTable lines={e.vatLines} currency={e.currency} />
         </div>
       )}
     </div>
@@ -273,6 +281,17 @@ const POLLS = 30;
 
 function Receipts({ expense, editable, onNotice }: { expense: Expense; editable: boolean; onNotice: (s: string) => void }) {
   const { t, locale, date } = useI18n();
+  // Admins may have any receipt read again (R-OCR: a better engine, a reading gone wrong).
+  const admin = hasRole(useSignedIn(), 'admin');
+  async function rerun(r: Receipt) {
+    setActionError(null);
+    try {
+      await api.post(`/receipts/${encodeURIComponent(r.id)}/ocr`);
+      onNotice(t('ocrFailures.queued.notice', { name: r.name }));
+    } catch (e) {
+      setActionError(e);
+    }
+  }
   const id = expense.id;
   const [flash] = useState(() => peekFlash(id));
   const [receipts, setReceipts] = useState<Receipt[] | null>(null);
@@ -366,6 +385,11 @@ function Receipts({ expense, editable, onNotice }: { expense: Expense; editable:
                   <a className="btn btn--small" href={fileUrl(r, true)} download={r.name} aria-label={t('receipts.download.label', { name: r.name })}>
                     {t('receipts.download')}
                   </a>
+                  {admin && (
+                    <button type="button" className="btn btn--small btn--ghost" aria-label={t('ocrFailures.rerun.label', { name: r.name })} onClick={() => void rerun(r)}>
+                      {t('ocrFailures.rerun')}
+                    </button>
+                  )}
                   {editable && (
                     <button type="button" className="btn btn--small btn--danger-ghost" aria-label={t('receipts.delete.label', { name: r.name })} onClick={() => void removeReceipt(r)}>
                       {t('receipts.delete')}

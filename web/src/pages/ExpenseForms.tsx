@@ -4,12 +4,14 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { api, ApiError, type Expense, type ExpenseInput, type MileageInput, type PerDiemInput, type ScanResult, type Vehicle, type VehicleInput, type VatLine } from '../api.ts';
 import { dayLabel, isEditable, setFlash, today, useReference, type Reference } from '../components/expenses.tsx';
-import { OcrStatus, OcrTag, ocrFieldClass, useOcrPolling } from '../components/ocr.tsx';
+import { OcrStatus, OcrTag, ocrFieldClass, useOcrLive } from '../components/ocr.tsx';
 import { fileProblems, FilePicker, UploadProblem } from '../components/receipts.tsx';
+import { amountError, rateOf, recompute, vatDraft, VatLines, type VatDraft } from '../components/vat.tsx';
+import { ReturnReason } from '../components/workflow.tsx';
 import { CheckField, FormActions, Modal, Notice, ProblemBox, SelectField, TextAreaField, TextField, usePageTitle, useSubmit } from '../components/ui.tsx';
 import { useI18n, type Translate } from '../i18n/index.tsx';
 import { label } from '../labels.ts';
-import { bpToInput, formatMinor, formatRateBp, minorDigits, minorToInput, parseAmount, parseKm, parseRateBp, vatOf, type Parsed } from '../money.ts';
+import { formatMinor, minorToInput, parseAmount, parseKm } from '../money.ts';
 import { changedByOcrOnly, isReading, isScanPlaceholder, ocrMark, type OcrMark } from '../ocr.ts';
 import { Link, navigate } from '../router.tsx';
 import { useSignedIn } from '../session.tsx';
@@ -145,7 +147,7 @@ export function EditExpensePage({ id }: { id: string }) {
   const editable = !!expense && expense.userId === me.user.id && isEditable(expense);
   // While the receipt is read, take in what OCR fills (the form keeps what its user typed). Any
   // other change is someone's edit: stop here, and the save says the expense changed.
-  const { slow } = useOcrPolling(id, expense?.version, editable && isReading(expense), (e) => {
+  const { slow } = useOcrLive(id, expense?.version, editable && isReading(expense), (e) => {
     if (!loaded) return false;
     if (e.version !== loaded.expense.version && !changedByOcrOnly(loaded.expense, e)) return false;
     setLoaded({ expense: e, load: loaded.load });
@@ -160,15 +162,29 @@ export function EditExpensePage({ id }: { id: string }) {
       </div>
     );
   } else if (expense && loaded) {
+    const reason = expense.status === 'returned' ? <ReturnReason expenseId={expense.id} /> : null;
     if (expense.kind === 'receipt')
       body = (
         <>
+          {reason}
           <OcrStatus expense={expense} editable slow={slow} where="form" />
           <ReceiptExpenseForm key={loaded.load} reference={ref} expense={expense} onReload={reload} />
         </>
       );
-    else if (expense.kind === 'mileage') body = <MileageForm key={loaded.load} expense={expense} onReload={reload} />;
-    else body = <PerDiemForm key={loaded.load} reference={ref} expense={expense} onReload={reload} />;
+    else if (expense.kind === 'mileage')
+      body = (
+        <>
+          {reason}
+          <MileageForm key={loaded.load} expense={expense} onReload={reload} />
+        </>
+      );
+    else
+      body = (
+        <>
+          {reason}
+          <PerDiemForm key={loaded.load} reference={ref} expense={expense} onReload={reload} />
+        </>
+      );
   }
   return (
     <section className="page">
@@ -184,9 +200,6 @@ export function EditExpensePage({ id }: { id: string }) {
 
 // Shared pieces -----------------------------------------------------------------------------
 
-function amountError(t: Translate, r: Parsed<number>, currency: string): string | undefined {
-  return r.ok ? undefined : t(`amount.${r.reason}`, { digits: minorDigits(currency) });
-}
 
 /** The server says the edit was based on an older version (problem `stale-version`). */
 const isStale = (err: unknown) => err instanceof ApiError && err.code === 'stale-version';
@@ -266,101 +279,6 @@ function CurrencyField({ value, onChange, clientCurrency, error, mark }: { value
         </optgroup>
       )}
     </SelectField>
-  );
-}
-
-// VAT lines ---------------------------------------------------------------------------------
-
-const VAT_RATES = [2000, 1000, 550, 210];
-
-interface VatDraft {
-  key: number;
-  /** One of VAT_RATES as a string, or 'other' with `custom` in percent. */
-  rate: string;
-  custom: string;
-  base: string;
-  vat: string;
-  /** The user typed the VAT: stop computing it from the base. */
-  vatEdited: boolean;
-}
-
-let vatKey = 0;
-function vatDraft(line: VatLine | undefined, currency: string, locale: 'fr' | 'en'): VatDraft {
-  if (!line) return { key: ++vatKey, rate: '2000', custom: '', base: '', vat: '', vatEdited: false };
-  const known = VAT_RATES.includes(line.rateBp);
-  return {
-    key: ++vatKey,
-    rate: known ? String(line.rateBp) : 'other',
-    custom: known ? '' : bpToInput(line.rateBp, locale),
-    base: minorToInput(line.baseMinor, currency, locale),
-    vat: minorToInput(line.vatMinor, currency, locale),
-    vatEdited: line.vatMinor !== vatOf(line.baseMinor, line.rateBp),
-  };
-}
-
-function rateOf(d: VatDraft): Parsed<number> {
-  return d.rate === 'other' ? parseRateBp(d.custom) : { ok: true, value: Number(d.rate) };
-}
-
-/** The VAT recomputed from the base and the rate, unless the user typed it. */
-function recompute(d: VatDraft, currency: string, locale: 'fr' | 'en'): VatDraft {
-  if (d.vatEdited) return d;
-  const base = parseAmount(d.base, currency);
-  const rate = rateOf(d);
-  return { ...d, vat: base.ok && rate.ok ? minorToInput(vatOf(base.value, rate.value), currency, locale) : '' };
-}
-
-function VatLines({ lines, onChange, currency, errors, serverError, mark }: { lines: VatDraft[]; onChange: (l: VatDraft[]) => void; currency: string; errors: Map<string, string>; serverError?: (path: string) => string | undefined; mark?: OcrMark }) {
-  const { t, locale } = useI18n();
-  const set = (i: number, patch: Partial<VatDraft>) => onChange(lines.map((l, j) => (j === i ? recompute({ ...l, ...patch }, currency, locale) : l)));
-  return (
-    <fieldset className={`checks vat${mark ? ` vat--ocr vat--ocr-${mark}` : ''}`}>
-      <legend>
-        {t('vat.legend')} <span className="field__optional">({t('common.optional')})</span>
-      </legend>
-      {mark && (
-        <p className="field__hint">
-          <OcrTag mark={mark} />
-        </p>
-      )}
-      <p className="field__hint">{t('vat.intro')}</p>
-      {serverError?.('vatLines') && <p className="field__error">{serverError('vatLines')}</p>}
-      {lines.map((l, i) => (
-        <div key={l.key} className="vat__line" role="group" aria-label={t('vat.line', { n: i + 1 })}>
-          <SelectField label={t('vat.rate')} name={`vat-rate-${i}`} value={l.rate} onChange={(v) => set(i, { rate: v })}>
-            {VAT_RATES.map((bp) => (
-              <option key={bp} value={bp}>
-                {formatRateBp(bp, locale)}
-              </option>
-            ))}
-            <option value="other">{t('vat.rate.other')}</option>
-          </SelectField>
-          {l.rate === 'other' && (
-            <TextField label={t('vat.rate.custom')} name={`vat-custom-${i}`} inputMode="decimal" autoComplete="off" value={l.custom} onChange={(v) => set(i, { custom: v })} error={errors.get(`${i}.rate`)} required />
-          )}
-          <TextField label={t('vat.base')} name={`vat-base-${i}`} inputMode="decimal" autoComplete="off" value={l.base} onChange={(v) => set(i, { base: v })} error={errors.get(`${i}.base`) ?? serverError?.(`vatLines.${i}.baseMinor`)} required />
-          <TextField
-            label={t('vat.amount')}
-            name={`vat-amount-${i}`}
-            inputMode="decimal"
-            autoComplete="off"
-            value={l.vat}
-            onChange={(v) => set(i, { vat: v, vatEdited: v.trim() !== '' })}
-            hint={t('vat.amount.hint')}
-            error={errors.get(`${i}.vat`) ?? serverError?.(`vatLines.${i}.vatMinor`)}
-            required
-          />
-          <button type="button" className="btn btn--small btn--danger-ghost vat__remove" aria-label={t('vat.remove', { n: i + 1 })} onClick={() => onChange(lines.filter((_, j) => j !== i))}>
-            ×
-          </button>
-        </div>
-      ))}
-      <div>
-        <button type="button" className="btn btn--small" onClick={() => onChange([...lines, vatDraft(undefined, currency, locale)])}>
-          {t('vat.add')}
-        </button>
-      </div>
-    </fieldset>
   );
 }
 

@@ -151,6 +151,11 @@ export function ExpensesPage() {
               </td>
               <td data-label={t('expenses.col.status')}>
                 <ExpenseStatusBadge status={e.status} />
+                {e.statusComment && (e.status === 'returned' || e.status === 'rejected') && (
+                  <span className="cell-sub prewrap" title={e.statusComment}>
+                    {e.statusComment.length > 80 ? `${e.statusComment.slice(0, 79)}…` : e.statusComment}
+                  </span>
+                )}
               </td>
               <td data-label={t('expenses.col.receipt')}>
                 {rs.length > 0 ? (

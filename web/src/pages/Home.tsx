@@ -1,16 +1,19 @@
 import { appRoutes } from '../App.tsx';
 import { MyRoles, usePageTitle } from '../components/ui.tsx';
+import { useCounts } from '../components/workflow.tsx';
+import { NotificationsCard } from '../components/notifications.tsx';
 import { useI18n, type MessageKey } from '../i18n/index.tsx';
 import { Link } from '../router.tsx';
 import { isVendor, useSignedIn } from '../session.tsx';
 
-const DESCRIPTIONS: Record<string, MessageKey> = { '/expenses': 'home.expenses.desc', '/expenses/new': 'home.newExpense.desc', '/users': 'home.users.desc', '/settings': 'home.settings.desc', '/audit': 'home.audit.desc', '/clients': 'home.clients.desc', '/profile': 'home.profile.desc' };
+const DESCRIPTIONS: Record<string, MessageKey> = { '/expenses': 'home.expenses.desc', '/expenses/new': 'home.newExpense.desc', '/approvals': 'home.approvals.desc', '/verifications': 'home.verifications.desc', '/users': 'home.users.desc', '/settings': 'home.settings.desc', '/audit': 'home.audit.desc', '/clients': 'home.clients.desc', '/profile': 'home.profile.desc' };
 
 export function HomePage() {
   const { t } = useI18n();
   const s = useSignedIn();
   usePageTitle(t('nav.home'));
-  const shortcuts = appRoutes.filter((r) => r.nav && r.path !== '/' && r.allow(s));
+  const counts = useCounts();
+  const shortcuts = appRoutes.filter((r) => r.nav && r.path !== '/' && r.allow(s) && (!r.nav.when || r.nav.when(s, counts)));
   return (
     <section className="page">
       <div className="hero">
@@ -18,6 +21,7 @@ export function HomePage() {
         <p className="lead">{isVendor(s) || !s.tenant ? t('home.vendor', { email: s.user.email }) : t('home.client', { tenant: s.tenant.name, email: s.user.email })}</p>
         <MyRoles roles={s.user.roles} />
       </div>
+      {!isVendor(s) && <NotificationsCard />}
       {shortcuts.length > 0 && (
         <>
           <h2 className="section-title">{t('home.shortcuts')}</h2>

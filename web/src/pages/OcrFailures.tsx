@@ -1,5 +1,6 @@
 // Unreadable receipts (admin, a tab of the expense settings): the receipts whose reading (OCR) was
-// given up after its attempts, with the error, a link to the expense, and "Read again", which
+// given up after its attempts, with the error, who sent it, a link to the expense where the admin
+// may open it (a draft stays private to its owner: the row says so), and "Read again", which
 // queues a new reading — the row then says so.
 import { useEffect, useState } from 'react';
 import { api, type OcrFailure } from '../api.ts';
@@ -75,9 +76,14 @@ export function OcrFailuresTab() {
                 <td data-label={t('ocrFailures.col.receipt')}>
                   <div>
                     <span className="cell-main break">{f.name}</span>
-                    <Link to={`/expenses/${encodeURIComponent(f.expenseId)}`} className="cell-sub" aria-label={t('ocrFailures.expense.label', { name: f.name })}>
-                      {t('ocrFailures.expense')}
-                    </Link>
+                    {f.uploadedBy && <span className="cell-sub">{t('ocrFailures.uploadedBy', { name: f.uploadedBy.name })}</span>}
+                    {f.canOpenExpense ? (
+                      <Link to={`/expenses/${encodeURIComponent(f.expenseId)}`} className="cell-sub" aria-label={t('ocrFailures.expense.label', { name: f.name })}>
+                        {t('ocrFailures.expense')}
+                      </Link>
+                    ) : (
+                      <span className="cell-sub">{t('ocrFailures.draftPrivate')}</span>
+                    )}
                   </div>
                 </td>
                 <td data-label={t('ocrFailures.col.error')}>

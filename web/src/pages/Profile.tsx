@@ -1,4 +1,4 @@
-// Profile: name and language for everyone; API tokens for Client users.
+// Profile: name and language for everyone; approval delegations and API tokens for Client users.
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, type ApiToken, type Session } from '../api.ts';
 import { DataTable } from '../components/lists.tsx';
@@ -6,6 +6,7 @@ import { Badge, CheckboxGroup, FormActions, MyRoles, Notice, ProblemBox, SelectF
 import { useI18n, type Locale } from '../i18n/index.tsx';
 import { label } from '../labels.ts';
 import { isVendor, useSignedIn } from '../session.tsx';
+import { DelegationsCard } from '../components/delegations.tsx';
 
 export function ProfilePage() {
   const { t } = useI18n();
@@ -16,6 +17,7 @@ export function ProfilePage() {
       <h1>{t('profile.title')}</h1>
       <div className="stack">
         <IdentityCard />
+        {!isVendor(s) && <DelegationsCard />}
         {!isVendor(s) && <TokensCard />}
       </div>
     </section>

@@ -1,6 +1,7 @@
-// Expense settings (admin): categories and payment methods (add, rename, archive, reactivate), and
-// exchange rates (list, set one day's rate, import the ECB reference-rate CSV file).
-import { useEffect, useState, type FormEvent } from 'react';
+// Expense settings (admin): categories and payment methods (add, rename, archive, reactivate),
+// exchange rates (list, set one day's rate, import the ECB reference-rate CSV file), unreadable
+// receipts, and the approval workflow (WorkflowSettings.tsx).
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, query, type Category, type ExchangeRate, type PaymentMethod } from '../api.ts';
 import { dayLabel, today } from '../components/expenses.tsx';
 import { DataTable } from '../components/lists.tsx';
@@ -9,8 +10,9 @@ import { useI18n } from '../i18n/index.tsx';
 import { formatRate } from '../money.ts';
 import { Link } from '../router.tsx';
 import { OcrFailuresTab } from './OcrFailures.tsx';
+import { WorkflowTab } from './WorkflowSettings.tsx';
 
-export type SettingsTab = 'categories' | 'rates' | 'ocr-failures';
+export type SettingsTab = 'categories' | 'rates' | 'ocr-failures' | 'workflow';
 
 export function SettingsPage({ tab }: { tab: SettingsTab }) {
   const { t } = useI18n();
@@ -18,6 +20,7 @@ export function SettingsPage({ tab }: { tab: SettingsTab }) {
     { id: 'categories', to: '/settings', label: t('settings.tab.categories') },
     { id: 'rates', to: '/settings/rates', label: t('settings.tab.rates') },
     { id: 'ocr-failures', to: '/settings/ocr-failures', label: t('settings.tab.ocrFailures') },
+    { id: 'workflow', to: '/settings/workflow', label: t('settings.tab.workflow') },
   ];
   usePageTitle(tabs.find((x) => x.id === tab)!.label);
   return (
@@ -33,6 +36,7 @@ export function SettingsPage({ tab }: { tab: SettingsTab }) {
       {tab === 'categories' && <CategoriesTab />}
       {tab === 'rates' && <RatesTab />}
       {tab === 'ocr-failures' && <OcrFailuresTab />}
+      {tab === 'workflow' && <WorkflowTab />}
     </section>
   );
 }
@@ -50,26 +54,23 @@ function CategoriesTab() {
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState('');
   const [renaming, setRenaming] = useState<Ref | null>(null);
-  const [version, setVersion] = useState(0);
-
-  useEffect(() => {
-    let live = true;
-    Promise.all([api.get<{ items: Category[] }>('/categories?includeArchived=true'), api.get<{ items: PaymentMethod[] }>('/payment-methods?includeArchived=true')]).then(
-      ([c, m]) => live && (setCategories(c.items), setMethods(m.items), setLoading(false)),
-      (e) => live && (setError(e), setLoading(false)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [version]);
+  // The notice is shown once the lists are reloaded, so what it says is already on screen.
+  const reload = useCallback(
+    (message = '') =>
+      Promise.all([api.get<{ items: Category[] }>('/categories?includeArchived=true'), api.get<{ items: PaymentMethod[] }>('/payment-methods?includeArchived=true')]).then(
+        ([c, m]) => (setCategories(c.items), setMethods(m.items), setLoading(false), setNotice(message)),
+        (e) => (setError(e), setLoading(false)),
+      ),
+    [],
+  );
+  useEffect(() => void reload(), [reload]);
 
   async function toggle(r: Ref) {
     setError(null);
     setNotice('');
     try {
       await api.patch(`${PATHS[r.kind]}/${r.id}`, { active: !r.active });
-      setNotice(t(r.active ? 'settings.archived' : 'settings.reactivated', { name: r.name }));
-      setVersion((v) => v + 1);
+      await reload(t(r.active ? 'settings.archived' : 'settings.reactivated', { name: r.name }));
     } catch (e) {
       setError(e);
     }
@@ -110,7 +111,7 @@ function CategoriesTab() {
             )}
           </DataTable>
           <h3>{t('settings.category.add')}</h3>
-          <AddReference kind="category" onAdded={(name) => (setNotice(t('settings.added', { name })), setVersion((v) => v + 1))} />
+          <AddReference kind="category" onAdded={(name) => void reload(t('settings.added', { name }))} />
         </section>
         <section className="card" aria-labelledby="methods-heading">
           <h2 id="methods-heading">{t('settings.methods')}</h2>
@@ -127,7 +128,7 @@ function CategoriesTab() {
             )}
           </DataTable>
           <h3>{t('settings.method.add')}</h3>
-          <AddReference kind="method" onAdded={(name) => (setNotice(t('settings.added', { name })), setVersion((v) => v + 1))} />
+          <AddReference kind="method" onAdded={(name) => void reload(t('settings.added', { name }))} />
         </section>
       </div>
       <Modal open={!!renaming} title={renaming ? t('settings.rename.title', { name: renaming.name }) : ''} onClose={() => setRenaming(null)}>
@@ -136,8 +137,7 @@ function CategoriesTab() {
             item={renaming}
             onDone={(name) => {
               setRenaming(null);
-              setNotice(t('settings.renamed', { name }));
-              setVersion((v) => v + 1);
+              void reload(t('settings.renamed', { name }));
             }}
             onCancel={() => setRenaming(null)}
           />
@@ -205,22 +205,25 @@ function RatesTab() {
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState('');
-  const [version, setVersion] = useState(0);
   const filter = /^[A-Za-z]{3}$/.test(currency.trim()) ? currency.trim().toUpperCase() : undefined;
 
-  useEffect(() => {
-    let live = true;
-    setLoading(true);
-    api.get<{ clientCurrency: string; items: ExchangeRate[] }>(`/exchange-rates${query({ currency: filter, limit: 100 })}`).then(
-      (r) => live && (setItems(r.items), setClientCurrency(r.clientCurrency), setLoading(false), setError(null)),
-      (e) => live && (setError(e), setLoading(false)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [version, filter]);
+  // As for categories: the notice comes with the reloaded list. A stale answer (the filter changed
+  // meanwhile) is dropped.
+  const latest = useRef(0);
+  const reload = useCallback(
+    (message?: string) => {
+      const call = ++latest.current;
+      setLoading(true);
+      return api.get<{ clientCurrency: string; items: ExchangeRate[] }>(`/exchange-rates${query({ currency: filter, limit: 100 })}`).then(
+        (r) => call === latest.current && (setItems(r.items), setClientCurrency(r.clientCurrency), setLoading(false), setError(null), message !== undefined && setNotice(message)),
+        (e) => call === latest.current && (setError(e), setLoading(false)),
+      );
+    },
+    [filter],
+  );
+  useEffect(() => void reload(), [reload]);
 
-  const done = (msg: string) => (setNotice(msg), setVersion((v) => v + 1));
+  const done = (msg: string) => void reload(msg);
   return (
     <>
       <p className="muted">{t('rates.intro', { currency: clientCurrency || 'EUR' })}</p>

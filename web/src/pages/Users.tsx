@@ -18,7 +18,8 @@ export interface Directory {
   reload(): void;
 }
 
-async function allUsers(): Promise<User[]> {
+/** Every user of the Client (admins only: GET /users), page after page. */
+export async function allUsers(): Promise<User[]> {
   const out: User[] = [];
   let cursor: string | null = null;
   for (let i = 0; i < 50; i++) {
