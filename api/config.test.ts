@@ -42,6 +42,12 @@ describe('configuration', () => {
     expect(aws.s3).toMatchObject({ endpoint: undefined, region: 'eu-west-3', forcePathStyle: false, sendChecksums: true, prefix: undefined });
   });
 
+  it('OCR: the second engine is on unless turned off, and nothing else is accepted', () => {
+    expect(loadConfig({}).ocr).toEqual({ secondEngine: true });
+    expect(loadConfig({ OCR_SECOND_ENGINE: 'off' }).ocr).toEqual({ secondEngine: false });
+    expect(() => loadConfig({ OCR_SECOND_ENGINE: 'easyocr' })).toThrow(/OCR_SECOND_ENGINE: /);
+  });
+
   it('S3: bucket and credentials go together; endpoint and prefix need a bucket; secrets never echoed', () => {
     let err: unknown;
     try {

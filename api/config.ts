@@ -41,6 +41,7 @@ const EnvSchema = z
     BODY_LIMIT_KB: z.coerce.number().int().min(1).max(10_240).default(256),
     RUN_WORKER: bool.optional(),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
+    OCR_SECOND_ENGINE: z.enum(['paddleocr', 'off']).default('paddleocr'),
     S3_ENDPOINT: url(['http:', 'https:']).optional(),
     S3_REGION: z.string().regex(/^[a-z0-9-]{2,32}$/, 'a region name such as us-east-1, eu-west-3, fr-par').default('us-east-1'),
     S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (3 to 63 lower-case letters, digits, dots, hyphens)').optional(),
@@ -79,6 +80,8 @@ export interface Config {
   runWorker: boolean;
   /** Jobs a worker process runs at once (default: the number of cores). */
   worker: { concurrency: number };
+  /** OCR: whether PaddleOCR re-reads doubtful dates and totals (OCR_SECOND_ENGINE). */
+  ocr: { secondEngine: boolean };
   /** Upload limits for receipts (R-SEC-5). */
   receipts: { maxBytes: number; maxFiles: number; maxPixels: number };
   /** Object storage on S3; unset = the local directory $DATA_DIR/objects. */
@@ -121,6 +124,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     bodyLimitKb: e.BODY_LIMIT_KB,
     runWorker: !e.DATABASE_URL || (e.RUN_WORKER ?? false),
     worker: { concurrency: e.WORKER_CONCURRENCY ?? availableParallelism() },
+    ocr: { secondEngine: e.OCR_SECOND_ENGINE === 'paddleocr' },
     receipts: { maxBytes: Math.round(e.RECEIPT_MAX_MB * 1_048_576), maxFiles: e.RECEIPT_MAX_FILES, maxPixels: e.RECEIPT_MAX_MEGAPIXELS * 1_000_000 },
     s3: e.S3_BUCKET && e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
       ? {

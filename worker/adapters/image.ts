@@ -29,7 +29,8 @@ export const NORMALIZED_MAX_SIDE = 2000;
 export const THUMBNAIL_WIDTH = 320;
 const WHITE = { r: 255, g: 255, b: 255 };
 
-function open(input: ImageInput, maxPixels: number) {
+/** A sharp pipeline over encoded bytes or decoded pixels, refusing more than maxPixels. */
+export function openImage(input: ImageInput, maxPixels: number) {
   const base = { limitInputPixels: maxPixels, failOn: 'warning' as const };
   return Buffer.isBuffer(input)
     ? sharp(input, base)
@@ -48,7 +49,7 @@ async function jpeg(img: ReturnType<typeof sharp>, quality: number): Promise<Jpe
  */
 export function normalizedJpeg(input: ImageInput, maxPixels: number): Promise<JpegImage> {
   return jpeg(
-    open(input, maxPixels)
+    openImage(input, maxPixels)
       .autoOrient()
       .flatten({ background: WHITE })
       .toColourspace('srgb')
@@ -59,12 +60,12 @@ export function normalizedJpeg(input: ImageInput, maxPixels: number): Promise<Jp
 
 /** A thumbnail 320 px wide (narrower images keep their width), from an upright sRGB JPEG. */
 export function thumbnailJpeg(upright: Buffer, maxPixels: number): Promise<JpegImage> {
-  return jpeg(open(upright, maxPixels).resize({ width: THUMBNAIL_WIDTH, withoutEnlargement: true }), 80);
+  return jpeg(openImage(upright, maxPixels).resize({ width: THUMBNAIL_WIDTH, withoutEnlargement: true }), 80);
 }
 
 /** A page image as it was rasterised (no resizing), on white, as JPEG quality 85. */
 export function pageJpeg(page: RawImage, maxPixels: number): Promise<JpegImage> {
-  return jpeg(open(page, maxPixels).flatten({ background: WHITE }).toColourspace('srgb'), 85);
+  return jpeg(openImage(page, maxPixels).flatten({ background: WHITE }).toColourspace('srgb'), 85);
 }
 
 /** The major brand of an ISO-BMFF file (HEIC 'heic', AVIF 'avif'…). */

@@ -29,7 +29,7 @@
 // resist a lighting gradient across the table, as on p06) took scans' and SROIE's white margins
 // for a table and cut pages in half — p06 (a light table, dark corner) stays partly cut.
 import sharp from 'sharp';
-import type { ImageInput } from './image.ts';
+import { openImage, type ImageInput } from './image.ts';
 
 sharp.cache(false);
 
@@ -77,13 +77,6 @@ interface Gray {
   height: number;
 }
 
-function open(input: ImageInput, maxPixels: number) {
-  const base = { limitInputPixels: maxPixels, failOn: 'warning' as const };
-  return Buffer.isBuffer(input)
-    ? sharp(input, base)
-    : sharp(input.pixels, { ...base, raw: { width: input.width, height: input.height, channels: input.channels } });
-}
-
 async function toGray(img: ReturnType<typeof sharp>): Promise<Gray> {
   const { data, info } = await img.toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
   if (info.channels !== 1) throw new Error(`expected one channel, got ${info.channels}`);
@@ -96,7 +89,7 @@ export async function preprocessForOcr(input: ImageInput, o: PreprocessOptions):
   const steps: string[] = [];
   // Upright, on white, gray; very large images are brought under OCR_MAX_SIDE × 1.5 at once.
   const g = await toGray(
-    open(input, o.maxPixels)
+    openImage(input, o.maxPixels)
       .autoOrient()
       .flatten({ background: { r: 255, g: 255, b: 255 } })
       .grayscale()

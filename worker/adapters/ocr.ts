@@ -5,8 +5,9 @@
 //   PDF with a text layer            → the text layer (born-digital: exact, instant);
 //   PDF without one (a scan)         → the first OCR_PDF_PAGES pages rasterised (pdf.ts) → Tesseract.
 import { decodeHeic } from './heic.ts';
-import { majorBrand, type ImageInput } from './image.ts';
+import { majorBrand, openImage, type ImageInput } from './image.ts';
 import { preprocessForOcr, type OcrImage } from './ocr-image.ts';
+import { createPaddleReader, type PaddleReader } from './paddle.ts';
 import { openPdf } from './pdf.ts';
 import { createTesseractPool, type OcrWord, type TesseractPool } from './tesseract.ts';
 
@@ -40,7 +41,12 @@ export interface ReadOutcome {
   steps: string[];
   /** The same preprocessed image(s) read again with another page segmentation (absent for a text layer). */
   reread?: (psm: string, o?: { signal?: AbortSignal }) => Promise<ReadOutcome>;
+  /** The first page read by the second engine (PaddleOCR, paddle.ts) from the upright original, not the preprocessed copy (absent for a text layer). */
+  second?: () => Promise<{ text: string; words: OcrWord[] }>;
 }
+
+/** The second engine reads at most this many pixels on the longer side (its detection works at 1600). */
+const SECOND_MAX_SIDE = 3000;
 
 export interface ReceiptReader {
   read(bytes: Buffer, mediaType: string, o?: { signal?: AbortSignal; psm?: string }): Promise<ReadOutcome>;
@@ -61,13 +67,30 @@ async function decodeStep<T>(what: string, f: () => Promise<T>): Promise<T> {
 
 export async function createReceiptReader(o: { workers: number; maxPixels: number; jobTimeoutMs?: number; langPath?: string; psm?: string }): Promise<ReceiptReader> {
   const pool = await createTesseractPool({ workers: o.workers, jobTimeoutMs: o.jobTimeoutMs, langPath: o.langPath });
+  // loaded on the first receipt that needs it (≈ 300 MB of models and buffers), then kept
+  let paddle: Promise<PaddleReader> | null = null;
+
+  /** The upright original, gray, as the second engine takes it. */
+  function secondReading(input: ImageInput) {
+    return async () => {
+      const { data, info } = await openImage(input, o.maxPixels)
+        .autoOrient()
+        .flatten({ background: { r: 255, g: 255, b: 255 } })
+        .resize({ width: SECOND_MAX_SIDE, height: SECOND_MAX_SIDE, fit: 'inside', withoutEnlargement: true })
+        .toColourspace('b-w')
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      paddle ??= createPaddleReader();
+      return (await paddle).read({ data, width: info.width, height: info.height });
+    };
+  }
 
   async function prepare(input: ImageInput) {
     return decodeStep('image', () => preprocessForOcr(input, { maxPixels: o.maxPixels }));
   }
 
   /** Preprocessed pages (one below the other) → one reading with the given segmentation. */
-  async function recognize(imgs: OcrImage[], psm: string, signal?: AbortSignal): Promise<ReadOutcome> {
+  async function recognize(imgs: OcrImage[], psm: string, signal?: AbortSignal, first?: ImageInput): Promise<ReadOutcome> {
     const texts: string[] = [];
     const words: OcrWord[] = [];
     let top = 0;
@@ -79,7 +102,7 @@ export async function createReceiptReader(o: { workers: number; maxPixels: numbe
       top += img.height + 40;
     }
     const steps = imgs.length === 1 ? imgs[0]!.steps : imgs.map((img, i) => `page ${i + 1}: ${img.steps.join(', ')}`);
-    return { text: texts.join('\n\f\n'), words, source: 'ocr', steps: [...steps, `psm ${psm}`], reread: (p, ro = {}) => recognize(imgs, p, ro.signal) };
+    return { text: texts.join('\n\f\n'), words, source: 'ocr', steps: [...steps, `psm ${psm}`], reread: (p, ro = {}) => recognize(imgs, p, ro.signal, first), second: first && secondReading(first) };
   }
 
   async function readPdf(bytes: Buffer, psm: string, signal?: AbortSignal): Promise<ReadOutcome> {
@@ -98,15 +121,17 @@ export async function createReceiptReader(o: { workers: number; maxPixels: numbe
         return { text: '', words, source: 'pdf-text', steps: [`text layer, ${pages.length} page(s)`] };
       }
       const imgs: OcrImage[] = [];
+      let first: ImageInput | undefined;
       const it = pdf.pages(OCR_PDF_PAGES);
       for (;;) {
         const next = await decodeStep('PDF', () => it.next());
         if (next.done) break;
+        first ??= next.value;
         imgs.push(await prepare(next.value));
         signal?.throwIfAborted();
       }
       if (!imgs.length) throw new UnreadableFileError('the PDF has no pages');
-      return await recognize(imgs, psm, signal);
+      return await recognize(imgs, psm, signal, first);
     } finally {
       await pdf.close().catch(() => {});
     }
@@ -122,8 +147,11 @@ export async function createReceiptReader(o: { workers: number; maxPixels: numbe
       if ((mediaType === 'image/heic' || mediaType === 'image/heif' || isHeif(bytes)) && !['avif', 'avis'].includes(majorBrand(bytes)))
         input = await decodeStep('HEIC/HEIF image', () => decodeHeic(bytes, o.maxPixels));
       const img = await prepare(input);
-      return recognize([img], psm, ro.signal);
+      return recognize([img], psm, ro.signal, input);
     },
-    close: () => pool.close(),
+    async close() {
+      await pool.close();
+      if (paddle) await (await paddle.catch(() => null))?.close();
+    },
   };
 }

@@ -57,7 +57,7 @@ async function lane() {
       const bytes = await readFile(file);
       const r = await engine.read(bytes, MEDIA_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream', { defaultCurrency: currency });
       const out: Record<string, unknown> = { file, merchant: r.merchant, date: r.date, total: r.total, currency: r.currency, vat: r.vat, confidence: r.confidence, ms: r.ms };
-      if (values.text) Object.assign(out, { source: r.source, text: r.text });
+      if (values.text) Object.assign(out, { source: r.source, secondReading: r.secondReading, text: r.text });
       results[i] = JSON.stringify(out);
     } catch (e) {
       failed = true;

@@ -8,7 +8,7 @@ let engine: Promise<OcrEngine> | undefined;
 
 export function ocrEngine(c: Container): Promise<OcrEngine> {
   engine ??= import('./pipeline.ts')
-    .then((m) => m.createOcrEngine({ workers: c.config.worker.concurrency, maxPixels: c.config.receipts.maxPixels }))
+    .then((m) => m.createOcrEngine({ workers: c.config.worker.concurrency, maxPixels: c.config.receipts.maxPixels, secondEngine: c.config.ocr.secondEngine }))
     .catch((e) => {
       engine = undefined;
       throw e;

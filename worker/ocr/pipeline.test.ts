@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preprocessForOcr } from '../adapters/ocr-image.ts';
 import { openPdf } from '../adapters/pdf.ts';
 import { receiptPdf } from '../../test/support/images.ts';
-import { createOcrEngine, UnreadableReceiptError, type OcrEngine } from './pipeline.ts';
+import { createOcrEngine, DATE_DOUBT, mergeSecondReading, needsSecondReading, TOTAL_DOUBT, UnreadableReceiptError, type OcrEngine, type OcrFields } from './pipeline.ts';
 
 const LINES = [
   'BOULANGERIE DU CENTRE',
@@ -67,6 +67,7 @@ describe('the OCR engine', () => {
     expect(r.confidence.total).toBeGreaterThan(0.8); // TOTAL TTC = CB = HT + TVA
     for (const c of Object.values(r.confidence)) expect(c).toBeGreaterThan(0);
     expect(r.ms).toBeGreaterThan(0);
+    expect(r.secondReading).toBe(false); // read with confidence: the second engine is not asked
   });
 
   it('reads a born-digital PDF from its text layer, without OCR', async () => {
@@ -140,5 +141,43 @@ describe('the OCR engine', () => {
   it('a file that is not an image says so (and will not read better on a retry)', async () => {
     await expect(engine.read(Buffer.from('not an image at all'), 'image/jpeg')).rejects.toBeInstanceOf(UnreadableReceiptError);
     await expect(engine.read(Buffer.from('%PDF-1.7 broken'), 'application/pdf')).rejects.toBeInstanceOf(UnreadableReceiptError);
+  });
+});
+
+describe('the second engine (PaddleOCR) mends a doubtful date or total, and nothing else', () => {
+  const conf = (date: number, total: number) => ({ merchant: 0.9, date, total, currency: 0.9, vat: 0.8 });
+  const first: OcrFields = { merchant: 'CAFE', date: '2016-03-06', total: '64.66', currency: 'MYR', vat: [{ rate: '6.0', base: null, amount: '3.08' }], confidence: conf(0.5, 0.5) };
+  const second: OcrFields = { merchant: 'CAFF', date: '2018-03-06', total: '54.50', currency: null, vat: [], confidence: conf(0.66, 0.7) };
+
+  it('is asked when the date or the total is missing or under its threshold', () => {
+    expect(needsSecondReading({ ...first, confidence: conf(DATE_DOUBT, TOTAL_DOUBT) })).toBe(false);
+    expect(needsSecondReading({ ...first, confidence: conf(DATE_DOUBT - 0.01, 0.9) })).toBe(true);
+    expect(needsSecondReading({ ...first, confidence: conf(0.9, TOTAL_DOUBT - 0.01) })).toBe(true);
+    expect(needsSecondReading({ ...first, date: null, confidence: conf(0, 0.9) })).toBe(true);
+    expect(needsSecondReading({ ...first, total: null, confidence: conf(0.9, 0) })).toBe(true);
+  });
+
+  it('end to end: a date without its keyword and a 2-digit year (doubtful) has the second engine asked; OCR_SECOND_ENGINE=off does not', async () => {
+    const ticket = await rasterise(await receiptPdf(['GARAGE DU LAC', '25/12/18 20:13', 'CARBURANT  41,20', 'TOTAL  41,20']), 200);
+    const r = await engine.read(ticket, 'image/png');
+    expect(r).toMatchObject({ date: '2018-12-25', total: '41.20', secondReading: true });
+    const alone = await createOcrEngine({ workers: 1, secondEngine: false });
+    try {
+      expect(await alone.read(ticket, 'image/png')).toMatchObject({ date: '2018-12-25', total: '41.20', secondReading: false });
+    } finally {
+      await alone.close();
+    }
+  });
+
+  it('takes its date and total (with their confidences) in place of doubtful ones; merchant, currency and VAT stay', () => {
+    expect(mergeSecondReading(first, second)).toEqual({ ...first, date: '2018-03-06', total: '54.50', confidence: conf(0.66, 0.7) });
+  });
+
+  it('leaves a confident field alone, and never erases a field it did not find', () => {
+    const sure = { ...first, confidence: conf(0.8, 0.8) };
+    expect(mergeSecondReading(sure, second)).toEqual(sure);
+    expect(mergeSecondReading(first, { ...second, date: null, total: null, confidence: conf(0, 0) })).toEqual(first);
+    const onlyDate = { ...first, confidence: conf(0.5, 0.9) };
+    expect(mergeSecondReading(onlyDate, second)).toEqual({ ...onlyDate, date: '2018-03-06', confidence: conf(0.66, 0.9) });
   });
 });
