@@ -31,11 +31,12 @@ export function createApp(c: Container): express.Express {
 
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', async (req, res) => {
-    const [database, objects] = await Promise.allSettled([sql`SELECT 1`.execute(c.db.kysely), c.objects.check()]);
-    if (database.status === 'fulfilled' && objects.status === 'fulfilled')
-      return void res.json({ status: 'ready', database: c.db.kind, objects: c.objects.kind, mail: c.mailer.kind, oidc: !!c.oidc });
-    const down = [database.status === 'rejected' ? 'the database' : '', objects.status === 'rejected' ? 'the object store' : ''].filter(Boolean).join(' and ');
-    c.log.warn({ database, objects }, 'readiness check failed');
+    const [database, objects, vault] = await Promise.allSettled([sql`SELECT 1`.execute(c.db.kysely), c.objects.check(), c.vaultStore.check().then(() => c.vault.protection())]);
+    if (database.status === 'fulfilled' && objects.status === 'fulfilled' && vault.status === 'fulfilled')
+      // the vault's protection as detected from the storage itself (Object Lock or not), never assumed
+      return void res.json({ status: 'ready', database: c.db.kind, objects: c.objects.kind, mail: c.mailer.kind, oidc: !!c.oidc, vault: { store: c.vaultStore.kind, protection: vault.value.mode, detail: vault.value.detail } });
+    const down = [database.status === 'rejected' ? 'the database' : '', objects.status === 'rejected' ? 'the object store' : '', vault.status === 'rejected' ? 'the vault location' : ''].filter(Boolean).join(' and ');
+    c.log.warn({ database, objects, vault }, 'readiness check failed');
     res.status(503).type('application/problem+json').json(problemBody('unavailable', `Not reachable: ${down}`, req.info.requestId));
   });
 

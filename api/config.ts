@@ -56,6 +56,16 @@ const EnvSchema = z
     RECEIPT_MAX_MB: z.coerce.number().min(1).max(200).default(20),
     RECEIPT_MAX_FILES: z.coerce.number().int().min(1).max(50).default(10),
     RECEIPT_MAX_MEGAPIXELS: z.coerce.number().int().min(1).max(1000).default(100),
+    VAULT_DIR: z.string().min(1).optional(),
+    VAULT_S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (3 to 63 lower-case letters, digits, dots, hyphens)').optional(),
+    VAULT_S3_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}(\/[A-Za-z0-9][A-Za-z0-9._-]{0,127})*\/?$/, 'a key prefix: segments of letters, digits, ".", "_", "-" separated by "/"')
+      .default('vault'),
+    VAULT_SIGNING_KEY_FILE: z.string().min(1).optional(),
+    VAULT_TSA_URL: url(['http:', 'https:']).optional(),
+    VAULT_CHECKPOINT_CRON: z.string().min(9).default('5 * * * *'),
+    VAULT_SWEEP_CRON: z.string().min(9).default('30 2 * * *'),
   });
 
 /** Every variable the service reads; .env.example documents exactly these (tested). */
@@ -86,6 +96,11 @@ export interface Config {
   receipts: { maxBytes: number; maxFiles: number; maxPixels: number };
   /** Object storage on S3; unset = the local directory $DATA_DIR/objects. */
   s3?: { endpoint?: string; region: string; bucket: string; accessKeyId: string; secretAccessKey: string; forcePathStyle: boolean; prefix?: string; sendChecksums: boolean };
+  /**
+   * The archival vault's location — with S3, VAULT_S3_BUCKET (default S3_BUCKET) under
+   * VAULT_S3_PREFIX; else the directory VAULT_DIR ($DATA_DIR/vault) — its signing key, TSA and schedules.
+   */
+  vault: { dir: string; s3?: Config['s3'] & {}; signingKeyFile: string; tsaUrl?: string; checkpointCron: string; sweepCron: string };
 }
 
 export class ConfigError extends Error {
@@ -138,6 +153,25 @@ export function loadConfig(source: Record<string, string | undefined> = process.
           sendChecksums: e.S3_SEND_CHECKSUMS,
         }
       : undefined,
+    vault: {
+      dir: resolve(e.VAULT_DIR ?? `${dataDir}/vault`),
+      s3: e.S3_BUCKET && e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
+        ? {
+            endpoint: e.S3_ENDPOINT,
+            region: e.S3_REGION,
+            bucket: e.VAULT_S3_BUCKET ?? e.S3_BUCKET,
+            accessKeyId: e.S3_ACCESS_KEY_ID,
+            secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+            forcePathStyle: e.S3_FORCE_PATH_STYLE,
+            prefix: e.VAULT_S3_PREFIX.replace(/\/+$/, ''),
+            sendChecksums: e.S3_SEND_CHECKSUMS,
+          }
+        : undefined,
+      signingKeyFile: resolve(e.VAULT_SIGNING_KEY_FILE ?? `${dataDir}/keys/vault-ed25519.pem`),
+      tsaUrl: e.VAULT_TSA_URL,
+      checkpointCron: e.VAULT_CHECKPOINT_CRON,
+      sweepCron: e.VAULT_SWEEP_CRON,
+    },
   };
 }
 
@@ -150,7 +184,8 @@ function crossChecks(env: Record<string, string | undefined>): string[] {
   if (env.DATABASE_SCHEMA && !env.DATABASE_URL) out.push('DATABASE_SCHEMA: only applies with DATABASE_URL');
   const s3 = [env.S3_BUCKET, env.S3_ACCESS_KEY_ID, env.S3_SECRET_ACCESS_KEY];
   if (s3.some(Boolean) && !s3.every(Boolean)) out.push('S3_BUCKET: S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together');
-  for (const k of ['S3_ENDPOINT', 'S3_PREFIX'] as const) if (env[k] && !env.S3_BUCKET) out.push(`${k}: only applies with S3_BUCKET`);
+  for (const k of ['S3_ENDPOINT', 'S3_PREFIX', 'VAULT_S3_BUCKET'] as const) if (env[k] && !env.S3_BUCKET) out.push(`${k}: only applies with S3_BUCKET`);
+  if (env.VAULT_DIR && env.S3_BUCKET) out.push('VAULT_DIR: only applies without S3_BUCKET (the vault is then in the bucket, under VAULT_S3_PREFIX)');
   return out;
 }
 

@@ -4,6 +4,9 @@ import { createDb, type Database } from '../storage/db/db.ts';
 import { createLocalStore } from '../storage/objects/local-store.ts';
 import type { ObjectStore } from '../storage/objects/object-store.ts';
 import { createS3Store } from '../storage/objects/s3-store.ts';
+import { createLocalVaultStore, createS3VaultStore, type VaultStore } from '../storage/objects/vault-store.ts';
+import { requestTimestamp } from './infra/timestamp.ts';
+import { VaultService } from './features/vault/vault.service.ts';
 import { JOBS, type Jobs } from '../storage/queue/contract.ts';
 import { JobQueue } from '../storage/queue/queue.ts';
 import { systemClock, type Clock } from './clock.ts';
@@ -54,6 +57,10 @@ export interface Container {
   receipts: ReceiptsService;
   workflow: WorkflowService;
   workflowSettings: WorkflowSettingsService;
+  /** The archival vault (R-VLT) and its own location and key. */
+  vault: VaultService;
+  vaultStore: VaultStore;
+  vaultKey: SigningKey;
   close(): Promise<void>;
 }
 
@@ -63,6 +70,8 @@ export interface ContainerOverrides {
   clock?: Clock;
   log?: Logger;
   signingKey?: SigningKey;
+  vaultStore?: VaultStore;
+  vaultKey?: SigningKey;
 }
 
 export async function createContainer(config: Config, o: ContainerOverrides = {}): Promise<Container> {
@@ -86,6 +95,10 @@ export async function createContainer(config: Config, o: ContainerOverrides = {}
   const mileage = new MileageService({ clock, audit });
   const expenses = new ExpensesService({ clock, audit, rates, onDelete: mileage.aroundDelete });
   const expenseEvents = new ExpenseEvents({ db, log });
+  const vaultKey = o.vaultKey ?? loadOrCreateSigningKey(config.vault.signingKeyFile, !config.database.url || config.env !== 'production');
+  const vaultStore = o.vaultStore ?? (config.vault.s3 ? createS3VaultStore(config.vault.s3) : createLocalVaultStore(config.vault.dir));
+  const tsaUrl = config.vault.tsaUrl;
+  const vault = new VaultService({ db: k, objects, vault: vaultStore, queue, clock, audit, mailer, log, key: vaultKey, timestamp: tsaUrl ? (digest) => requestTimestamp(tsaUrl, digest) : undefined });
   return {
     config, log, db, objects, queue, clock, mailer, signingKey, audit, auth, oidc,
     users: new UsersService({ clock, audit, auth, mailer }),
@@ -97,9 +110,12 @@ export async function createContainer(config: Config, o: ContainerOverrides = {}
     expenseEvents,
     mileage,
     perDiem: new PerDiemService({ clock, audit }),
-    workflow: new WorkflowService({ clock, audit, mailer, mileage, publicUrl: config.publicUrl }),
+    workflow: new WorkflowService({ clock, audit, mailer, mileage, publicUrl: config.publicUrl, onVerified: vault.afterVerified }),
     workflowSettings: new WorkflowSettingsService({ clock, audit }),
-    receipts: new ReceiptsService({ db: k, objects, queue, clock, audit, expenses, log, limits: config.receipts }),
+    receipts: new ReceiptsService({ db: k, objects, queue, clock, audit, expenses, log, limits: config.receipts, onStored: vault.afterReceiptsStored }),
+    vault,
+    vaultStore,
+    vaultKey,
     close: async () => {
       await expenseEvents.close();
       await db.close();

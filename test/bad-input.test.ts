@@ -35,6 +35,8 @@ beforeAll(async () => {
   const trip = await admin.post('/api/v1/expenses/mileage', { date: '2026-01-15', vehicleId: vehicle.body.id, distanceKm: 10, from: 'A', to: 'B', purpose: 'P' });
   const rate = await admin.post('/api/v1/per-diem-rates', { name: 'Repas', amountMinor: 2110, validFrom: '2025-01-01', categoryId: categories[0].id });
   const perDiem = await admin.post('/api/v1/expenses/per-diem', { date: '2026-01-15', rateId: rate.body.id, units: 1 });
+  const hold = await admin.post('/api/v1/vault/holds', { owner: 'Legal', reason: 'Audit', reviewOn: '2027-01-31' });
+  Object.assign(ids, { '/vault/holds': hold.body.id });
   Object.assign(ids, { '/vehicles': vehicle.body.id, '/expenses/mileage': trip.body.id, '/per-diem-rates': rate.body.id, '/expenses/per-diem': perDiem.body.id });
   for (const [col, id] of Object.entries(ids)) expect(id, `an id for ${col}/:id`).toMatch(/^[0-9a-f-]{36}$/);
 });
@@ -108,6 +110,10 @@ describe('bad input changes nothing (generated over every JSON route)', () => {
     ['patch', '/expenses/mileage/:id', { distanceKm: 3 }],
     ['post', '/per-diem-rates', { name: 'R', amountMinor: 21.1, validFrom: '2025-01-01', categoryId: '00000000-0000-4000-8000-000000000000' }],
     ['post', '/expenses/per-diem', { date: '2026-01-15', rateId: '00000000-0000-4000-8000-000000000000', units: 1.5 }],
+    ['patch', '/vault/settings', { retentionYears: 5 }],
+    ['post', '/vault/holds', { owner: 'X', reason: 'Y', reviewOn: '31/01/2027' }],
+    ['post', '/vault/holds/:id/release', { reason: '' }],
+    ['post', '/vault/destructions', { kind: 'contract_end', reason: 'R', depositIds: ['not-an-id'] }],
   ];
   for (const [method, path, body] of wrongTypes) {
     it(`${method.toUpperCase()} ${path} with ${JSON.stringify(body)} → 400 naming the field`, async () => {

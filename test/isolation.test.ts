@@ -75,6 +75,15 @@ async function aPerDiemRate(): Promise<string> {
   return (await ctx.c.perDiem.createRate(tdbA(), actorA(), { name: `A rate ${Math.random()}`, amountMinor: 2110, validFrom: '2025-01-01', categoryId })).id;
 }
 const aPerDiem = async () => (await ctx.c.perDiem.create(tdbA(), viewerA(), actorA(), { date: '2026-01-15', rateId: await aPerDiemRate(), units: 2 })).id;
+/** A deposit in A's vault: A's admin's draft receipt, deposited at upload. */
+async function aDeposit(): Promise<string> {
+  await ctx.c.vault.updateSettings(tdbA(), actorA(), { enabled: true, depositAt: 'upload' });
+  const receipt = await aReceipt();
+  const r = await ctx.c.db.kysely.selectFrom('receipt').select('expense_id').where('id', '=', receipt).executeTakeFirstOrThrow();
+  return (await ctx.c.vault.depositExpense(A.tenantId, r.expense_id)).deposited[0]!;
+}
+/** A pending destruction request of A (contract end: every deposit not held is eligible). */
+const aDestruction = async () => ctx.c.vault.requestDestruction(tdbA(), actorA(), { kind: 'contract_end', reason: 'A contract ended', depositIds: [await aDeposit()] });
 /** For each tenant-scoped route with ids: how to make a fresh object of Client A to aim at. */
 const fixtures: Record<string, () => Promise<Call>> = {
   'get /users/:id': async () => ({ params: { id: (await createUser(ctx, A.tenantId, ['employee'])).id } }),
@@ -146,6 +155,36 @@ const fixtures: Record<string, () => Promise<Call>> = {
   'delete /api-tokens/:id': async () => {
     const t = await asA.post('/api/v1/api-tokens', { name: 'A token', scopes: ['users:read'] });
     return { params: { id: t.body.id } };
+  },
+  // the vault (R-VLT): A's deposits, checkpoints, holds and destructions
+  'get /vault/deposits/:id': async () => ({ params: { id: await aDeposit() } }),
+  'get /vault/deposits/:id/file': async () => ({ params: { id: await aDeposit() } }),
+  'get /vault/deposits/:id/certificate': async () => ({ params: { id: await aDeposit() } }),
+  'get /vault/deposits/:id/proof': async () => ({ params: { id: await aDeposit() } }),
+  'get /vault/deposits/:id/inclusion': async () => {
+    const id = await aDeposit();
+    await ctx.c.vault.checkpoint(A.tenantId);
+    return { params: { id } };
+  },
+  'get /vault/checkpoints/:hash': async () => {
+    await aDeposit();
+    return { params: { hash: (await ctx.c.vault.checkpoint(A.tenantId)).hash } };
+  },
+  'get /vault/checkpoints/:hash/consistency/:to': async () => {
+    await aDeposit();
+    const from = await ctx.c.vault.checkpoint(A.tenantId);
+    await aDeposit();
+    return { params: { hash: from.hash, to: (await ctx.c.vault.checkpoint(A.tenantId)).hash } };
+  },
+  'post /vault/holds/:id/release': async () => ({ params: { id: await ctx.c.vault.placeHold(tdbA(), actorA(), { depositId: await aDeposit(), owner: 'A legal', reason: 'A audit', reviewOn: '2027-01-31' }) }, body: { reason: 'Released by B?' } }),
+  'post /vault/destructions/:id/approve': async () => ({ params: { id: await aDestruction() } }),
+  'post /vault/destructions/:id/cancel': async () => ({ params: { id: await aDestruction() } }),
+  'get /vault/destructions/:id/certificate': async () => {
+    const id = await aDestruction();
+    await ctx.c.vault.approveDestruction(tdbA(), actorA(), id);
+    const other = await createUser(ctx, A.tenantId, ['admin']);
+    await ctx.c.vault.approveDestruction(tdbA(), { ...actorA(), userId: other.id }, id);
+    return { params: { id } };
   },
 };
 

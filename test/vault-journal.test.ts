@@ -119,7 +119,8 @@ describe('vault journal', () => {
       sql`UPDATE vault_journal SET data = '{}' WHERE tenant_id = ${t}`, sql`DELETE FROM vault_journal WHERE tenant_id = ${t}`, sql`TRUNCATE vault_journal`,
       sql`UPDATE vault_checkpoint SET root = ${'0'.repeat(64)} WHERE tenant_id = ${t}`, sql`DELETE FROM vault_checkpoint WHERE tenant_id = ${t}`, sql`TRUNCATE vault_checkpoint`,
     ]) await expect(q.execute(ctx.c.db.kysely)).rejects.toThrow();
-    for (const s of [`UPDATE vault_journal SET data = '{}'`, `DELETE FROM vault_checkpoint`, `TRUNCATE vault_journal`, `TRUNCATE vault_checkpoint`])
+    // (CASCADE: deposits refer to journal entries, and without it PostgreSQL refuses for that reason before any trigger runs)
+    for (const s of [`UPDATE vault_journal SET data = '{}'`, `DELETE FROM vault_checkpoint`, `TRUNCATE vault_journal CASCADE`, `TRUNCATE vault_checkpoint`])
       await expect(ctx.c.db.asOwner((o) => o.exec(s))).rejects.toThrow(/append-only/);
     expect(await journal.verify(t)).toEqual({ ok: true, entries: 2, checkpoints: 1 });
   });

@@ -6,6 +6,7 @@ import { JOB_NAMES, type JobName, type JobPayload } from '../storage/queue/contr
 import type { JobContext, JobHandlerFn } from './job-runner.ts';
 import { receiptOcr } from './jobs/receipt-ocr.ts';
 import { receiptRender } from './jobs/receipt-render.ts';
+import { vaultDeposit } from './jobs/vault.ts';
 
 export type JobHandler<N extends JobName> = (c: Container, payload: JobPayload<N>, ctx: JobContext) => Promise<unknown>;
 export interface HandlerEntry {
@@ -17,6 +18,7 @@ const handle = <N extends JobName>(name: N, run: JobHandler<N>): HandlerEntry =>
 export const jobHandlers: readonly HandlerEntry[] = [
   handle('receipt.render', receiptRender),
   handle('receipt.ocr', receiptOcr),
+  handle('vault.deposit', vaultDeposit),
 ];
 
 export class HandlerRegistryError extends Error {}

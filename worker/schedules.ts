@@ -7,6 +7,7 @@ import { auditCheckpoint } from './jobs/audit-checkpoint.ts';
 import { jobsPrune } from './jobs/jobs-prune.ts';
 import { mailDelivery } from './jobs/mail-delivery.ts';
 import { receiptsCleanup } from './jobs/receipts-cleanup.ts';
+import { vaultCheckpoint, vaultSweep } from './jobs/vault.ts';
 
 export interface Schedule {
   name: string;
@@ -25,6 +26,9 @@ export function schedules(c: Container): Schedule[] {
     { name: 'jobs-prune', cron: '41 3 * * *', run: jobsPrune },
     // Approvers who chose one e-mail a day for their queue (R-WF item 8).
     { name: 'approval-digest', cron: '0 8 * * 1-5', run: approvalDigest },
+    // The vault (R-VLT-3/4): journals signed (and time-stamped) at least hourly; every object re-hashed daily.
+    { name: 'vault-checkpoint', cron: c.config.vault.checkpointCron, run: vaultCheckpoint },
+    { name: 'vault-sweep', cron: c.config.vault.sweepCron, run: vaultSweep },
   ];
 }
 

@@ -7,6 +7,8 @@ import { sha256Hex } from '../lib/secrets.ts';
 
 export interface SigningKey {
   readonly keyId: string;
+  /** The public half (SPKI, PEM), for anyone to check signatures with. */
+  readonly publicKeyPem: string;
   sign(message: string): string;
   verify(message: string, signature: string): boolean;
 }
@@ -16,6 +18,7 @@ export function signingKeyFrom(privateKey: KeyObject): SigningKey {
   const keyId = sha256Hex(publicKey.export({ type: 'spki', format: 'der' })).slice(0, 16);
   return {
     keyId,
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     sign: (m) => sign(null, Buffer.from(m), privateKey).toString('base64'),
     verify: (m, s) => verify(null, Buffer.from(m), publicKey, Buffer.from(s, 'base64')),
   };
@@ -27,7 +30,7 @@ export function generateSigningKey(): SigningKey {
 
 export function loadOrCreateSigningKey(file: string, create: boolean): SigningKey {
   if (!existsSync(file)) {
-    if (!create) throw new Error(`audit signing key not found: ${file}`);
+    if (!create) throw new Error(`signing key not found: ${file}`);
     const { privateKey } = generateKeyPairSync('ed25519');
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });

@@ -496,6 +496,88 @@ export interface VaultCheckpointTable {
   tsa_token: Buffer | null;
 }
 
+// ————— vault (010_vault.sql)
+export type VaultDepositAt = 'verified' | 'upload';
+export interface VaultSettingsTable {
+  tenant_id: string;
+  enabled: Default<boolean>;
+  deposit_at: Default<VaultDepositAt>;
+  retention_years: Default<number>;
+  fiscal_year_end: Default<string>;
+  updated_at: Timestamp;
+  updated_by: string | null;
+}
+export interface VaultDepositTable {
+  id: string;
+  tenant_id: string;
+  expense_id: string;
+  receipt_id: string | null;
+  sha256: string;
+  sha512: string;
+  size: ColumnType<number, number, never>;
+  media_type: string;
+  original_name: string;
+  depositor_id: string;
+  deposited_at: Timestamp;
+  retention_until: DateOnly;
+  object_key: string;
+  journal_seq: number;
+}
+export interface VaultHoldTable {
+  id: string;
+  tenant_id: string;
+  deposit_id: string | null;
+  owner: string;
+  reason: string;
+  review_on: DateOnly;
+  placed_at: Timestamp;
+  placed_by: string;
+  released_at: Date | null;
+  released_by: string | null;
+  release_reason: string | null;
+}
+export type VaultDestructionKind = 'retention' | 'contract_end';
+export interface VaultDestructionTable {
+  id: string;
+  tenant_id: string;
+  kind: VaultDestructionKind;
+  reason: string;
+  deposit_ids: string[];
+  requested_by: string;
+  requested_at: Timestamp;
+  status: Default<'pending' | 'done' | 'cancelled'>;
+  closed_at: Date | null;
+  certificate: ColumnType<Record<string, unknown> | null, string | null, string | null>;
+  certificate_sha256: string | null;
+}
+export interface VaultDestructionApprovalTable {
+  tenant_id: string;
+  destruction_id: string;
+  approver_id: string;
+  approved_at: Timestamp;
+}
+export interface VaultDestroyedTable {
+  deposit_id: string;
+  tenant_id: string;
+  destruction_id: string;
+  destroyed_at: Timestamp;
+}
+export interface VaultSweepTable {
+  id: string;
+  started_at: Timestamp;
+  finished_at: Date | null;
+  cursor: string | null;
+  checked: Default<number>;
+  bytes: Default<number>;
+  mismatched: Default<number>;
+  missing: Default<number>;
+}
+export interface VaultStoreLogHeadTable {
+  id: Default<boolean>;
+  seq: number;
+  hash: string;
+}
+
 export interface DB {
   tenant: TenantTable;
   team: TeamTable;
@@ -538,6 +620,14 @@ export interface DB {
   notification: NotificationTable;
   vault_journal: VaultJournalTable;
   vault_checkpoint: VaultCheckpointTable;
+  vault_settings: VaultSettingsTable;
+  vault_deposit: VaultDepositTable;
+  vault_hold: VaultHoldTable;
+  vault_destruction: VaultDestructionTable;
+  vault_destruction_approval: VaultDestructionApprovalTable;
+  vault_destroyed: VaultDestroyedTable;
+  vault_sweep: VaultSweepTable;
+  vault_store_log_head: VaultStoreLogHeadTable;
 }
 
 /** Tables that belong to one Client: tenant-scoped access is the only way to reach them. */

@@ -52,3 +52,9 @@ export function renditionKeyPattern(tenantId: string): RegExp {
   if (!UUID.test(tenantId)) throw new Error(`bad tenant id: ${tenantId}`);
   return new RegExp(`^${tenantId}/derived/([0-9a-f]{64})/(normalized|thumbnail|page-[1-9][0-9]{0,2})\\.jpg$`);
 }
+
+/** A deposited original in the vault location: one object per Client and content. */
+export function vaultKey(tenantId: string, sha256: string): string {
+  if (!UUID.test(tenantId) || !SHA256_HEX.test(sha256)) throw new Error(`bad vault key parts: ${tenantId}, ${sha256}`);
+  return `${tenantId}/${sha256}`;
+}

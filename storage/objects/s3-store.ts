@@ -69,8 +69,8 @@ const isPreconditionFailed = (e: unknown) => statusOf(e) === 412 || (e as Error)
 // 409 ConditionalRequestConflict: AWS's answer when a concurrent conditional write won meanwhile.
 const isConflict = (e: unknown) => statusOf(e) === 409 && (e as Error).name === 'ConditionalRequestConflict';
 
-export function createS3Store(o: S3StoreOptions): ObjectStore {
-  const client = new S3Client({
+export function s3ClientFor(o: S3StoreOptions): S3Client {
+  return new S3Client({
     endpoint: o.endpoint,
     region: o.region,
     forcePathStyle: o.forcePathStyle ?? true,
@@ -78,9 +78,20 @@ export function createS3Store(o: S3StoreOptions): ObjectStore {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+}
+
+/** The bucket key of `key` under the store's prefix (checked for safety). */
+export function s3KeyOf(o: Pick<S3StoreOptions, 'prefix'>): (key: string) => string {
+  const base = o.prefix ? `${assertSafeKey(o.prefix.replace(/^\/+|\/+$/g, ''))}/` : '';
+  return (key: string) => base + assertSafeKey(key);
+}
+
+export { isNotFound as isS3NotFound, isPreconditionFailed as isS3PreconditionFailed, statusOf as s3StatusOf };
+
+export function createS3Store(o: S3StoreOptions, client: S3Client = s3ClientFor(o)): ObjectStore {
   const Bucket = o.bucket;
   const base = o.prefix ? `${assertSafeKey(o.prefix.replace(/^\/+|\/+$/g, ''))}/` : '';
-  const full = (key: string) => base + assertSafeKey(key);
+  const full = s3KeyOf(o);
 
   async function headEtag(Key: string): Promise<string | undefined> {
     try {

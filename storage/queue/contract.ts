@@ -47,6 +47,16 @@ export const JOBS = {
     maxBackoffMs: 30 * 60_000,
     singletonKey: (p) => `${p.tenantId}:${p.sha256}`,
   }),
+  /** Deposits the receipt originals of an expense into the archival vault (R-VLT-1); idempotent. */
+  'vault.deposit': job({
+    payload: z.strictObject({ tenantId: z.uuid(), expenseId: z.uuid() }),
+    maxAttempts: 8,
+    priority: 20,
+    leaseMs: 5 * 60_000,
+    backoffMs: 60_000,
+    maxBackoffMs: 6 * 60 * 60_000,
+    singletonKey: (p) => `${p.tenantId}:${p.expenseId}`,
+  }),
 } satisfies JobContract;
 
 export type Jobs = typeof JOBS;

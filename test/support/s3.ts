@@ -78,11 +78,19 @@ export interface RecordedRequest {
  * set, flips one bit of every PUT body (PutObject, UploadPart) at offset `corruptAt` — the server
  * then stores bytes other than those sent, as a faulty disk, controller or middlebox would, and,
  * like s3rver, answers 200 since it checks no checksum. The Host header is kept: it is signed.
+ * With `objectLock` set it answers GetObjectLockConfiguration itself ("Enabled") — s3rver
+ * implements no Object Lock — so the client's Object Lock requests can be seen at protocol level
+ * (s3rver then stores the objects and ignores the lock headers).
  */
-export async function startS3Proxy(target: string): Promise<{ endpoint: string; requests: RecordedRequest[]; corrupt: boolean; corruptAt: number; stop(): Promise<void> }> {
+export async function startS3Proxy(target: string): Promise<{ endpoint: string; requests: RecordedRequest[]; corrupt: boolean; corruptAt: number; objectLock: boolean; stop(): Promise<void> }> {
   const t = new URL(target);
-  const state = { requests: [] as RecordedRequest[], corrupt: false, corruptAt: 1000 };
+  const state = { requests: [] as RecordedRequest[], corrupt: false, corruptAt: 1000, objectLock: false };
   const server: Server = createServer((req, res) => {
+    if (state.objectLock && req.method === 'GET' && /[?&]object-lock(=|&|$)/.test(req.url ?? '')) {
+      state.requests.push({ method: 'GET', url: req.url ?? '', headers: req.headers, bodySha256: '', bodySize: 0 });
+      res.writeHead(200, { 'Content-Type': 'application/xml' });
+      return void res.end('<?xml version="1.0" encoding="UTF-8"?><ObjectLockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><ObjectLockEnabled>Enabled</ObjectLockEnabled></ObjectLockConfiguration>');
+    }
     const hash = createHash('sha256');
     let seen = 0;
     const corrupting = state.corrupt && req.method === 'PUT';

@@ -60,7 +60,15 @@ export type AuditEventBody =
   | { type: 'vat_rule.created'; data: { categoryId: string; effectiveFrom: string; recoverableBp: number } }
   | { type: 'receipt.ocr_requested'; data: { receiptId: string } }
   | { type: 'receipt.attached'; data: { receiptId: string; sha256: string; size: number } }
-  | { type: 'receipt.removed'; data: { receiptId: string; sha256: string } };
+  | { type: 'receipt.removed'; data: { receiptId: string; sha256: string } }
+  | { type: 'vault.settings_updated'; data: { fields: string[] } }
+  | { type: 'vault.hold_placed'; data: { depositId: string | null; reviewOn: string } }
+  | { type: 'vault.hold_released'; data: { depositId: string | null } }
+  | { type: 'vault.destruction_requested'; data: { kind: 'retention' | 'contract_end'; deposits: number } }
+  | { type: 'vault.destruction_cancelled'; data: Record<string, never> }
+  | { type: 'vault.destruction_approved'; data: { approval: number } }
+  | { type: 'vault.destruction_done'; data: { deposits: number; certificateSha256: string } }
+  | { type: 'vault.integrity_failed'; data: { outcome: 'mismatch' | 'missing'; expected: string; actual: string | null } };
 
 export type AuditEventType = AuditEventBody['type'];
 export const AUDIT_EVENT_VERSION = 1;
@@ -78,8 +86,8 @@ export interface DescribableEvent {
 }
 
 const TARGET_NOUN: Record<Locale, Record<string, string>> = {
-  fr: { user: 'l’utilisateur', team: 'l’équipe', api_token: 'le jeton d’API', tenant: 'le Client', category: 'la catégorie', payment_method: 'le moyen de paiement', expense: 'la dépense', exchange_rate: 'le taux', vehicle: 'le véhicule', per_diem_rate: 'le forfait' },
-  en: { user: 'user', team: 'team', api_token: 'API token', tenant: 'Client', category: 'category', payment_method: 'payment method', expense: 'expense', exchange_rate: 'rate', vehicle: 'vehicle', per_diem_rate: 'per-diem rate' },
+  fr: { vault_hold: 'la conservation', vault_destruction: 'la destruction', vault_object: 'l’objet', user: 'l’utilisateur', team: 'l’équipe', api_token: 'le jeton d’API', tenant: 'le Client', category: 'la catégorie', payment_method: 'le moyen de paiement', expense: 'la dépense', exchange_rate: 'le taux', vehicle: 'le véhicule', per_diem_rate: 'le forfait' },
+  en: { vault_hold: 'hold', vault_destruction: 'destruction', vault_object: 'object', user: 'user', team: 'team', api_token: 'API token', tenant: 'Client', category: 'category', payment_method: 'payment method', expense: 'expense', exchange_rate: 'rate', vehicle: 'vehicle', per_diem_rate: 'per-diem rate' },
 };
 const REASONS: Record<Locale, Record<string, string>> = {
   fr: {
@@ -168,6 +176,14 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'receipt.ocr_requested': () => `${who} a demandé une nouvelle lecture d’un justificatif de ${target}`,
         'receipt.attached': () => `${who} a joint un justificatif à ${target} (${Math.ceil(Number(d.size) / 1024)} Ko)`,
         'receipt.removed': () => `${who} a retiré un justificatif de ${target}`,
+        'vault.settings_updated': () => `${who} a modifié l’option coffre-fort (${list(d.fields)})`,
+        'vault.hold_placed': () => `${who} a placé une conservation légale${d.depositId ? ' sur un dépôt' : ' sur tout le coffre'} (révision le ${d.reviewOn})`,
+        'vault.hold_released': () => `${who} a levé une conservation légale`,
+        'vault.destruction_requested': () => `${who} a demandé la destruction de ${d.deposits} dépôt(s) (${d.kind === 'contract_end' ? 'fin de contrat' : 'fin de conservation'})`,
+        'vault.destruction_cancelled': () => `${who} a annulé une demande de destruction`,
+        'vault.destruction_approved': () => `${who} a approuvé une destruction (approbation ${d.approval} sur 2)`,
+        'vault.destruction_done': () => `Destruction de ${d.deposits} dépôt(s) effectuée ; certificat ${String(d.certificateSha256).slice(0, 12)}…`,
+        'vault.integrity_failed': () => `Intégrité du coffre : ${target} ${d.outcome === 'missing' ? 'est absent' : 'ne correspond plus à son empreinte'}`,
       }
     : {
         'auth.signed_in': () => `${who} signed in (${d.method})`,
@@ -227,6 +243,14 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'receipt.ocr_requested': () => `${who} asked to read again a receipt of ${target}`,
         'receipt.attached': () => `${who} attached a receipt to ${target} (${Math.ceil(Number(d.size) / 1024)} KB)`,
         'receipt.removed': () => `${who} removed a receipt from ${target}`,
+        'vault.settings_updated': () => `${who} changed the vault option (${list(d.fields)})`,
+        'vault.hold_placed': () => `${who} placed a legal hold${d.depositId ? ' on a deposit' : ' on the whole vault'} (review on ${d.reviewOn})`,
+        'vault.hold_released': () => `${who} released a legal hold`,
+        'vault.destruction_requested': () => `${who} asked to destroy ${d.deposits} deposit(s) (${d.kind === 'contract_end' ? 'contract end' : 'retention over'})`,
+        'vault.destruction_cancelled': () => `${who} cancelled a destruction request`,
+        'vault.destruction_approved': () => `${who} approved a destruction (approval ${d.approval} of 2)`,
+        'vault.destruction_done': () => `Destruction of ${d.deposits} deposit(s) carried out; certificate ${String(d.certificateSha256).slice(0, 12)}…`,
+        'vault.integrity_failed': () => `Vault integrity: ${target} ${d.outcome === 'missing' ? 'is missing' : 'no longer matches its hash'}`,
       };
   const text = s[e.type]?.() ?? `${who}: ${e.type} ${target}`;
   return e.outcome === 'success' || e.type === 'auth.sign_in_failed' || e.type === 'access.denied' ? text : `${text} — ${word(OUTCOMES, e.outcome)}`;

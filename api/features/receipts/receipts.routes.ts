@@ -1,7 +1,5 @@
-import type { Response } from 'express';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
+import { contentDisposition, send } from '../../http/download.ts';
 import { route } from '../../http/routes.ts';
 import { withUploadedFiles } from '../../http/uploads.ts';
 import { IdParams } from '../users/users.schemas.ts';
@@ -12,19 +10,6 @@ const employee = { kind: 'client', roles: ['employee'] } as const;
 const anyone = { kind: 'client' } as const;
 const admin = { kind: 'client', roles: ['admin'] } as const;
 
-/** RFC 6266 / 5987: an ASCII fallback and the exact UTF-8 name. */
-function contentDisposition(name: string, inline: boolean): string {
-  const ascii = name.normalize('NFKD').replace(/[^\x20-\x7e]/g, '').replace(/["\\]/g, '_') || 'receipt';
-  return `${inline ? 'inline' : 'attachment'}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
-}
-
-/**
- * Streams a stored file as the response body. pipeline() (not .pipe()) so that a client that goes
- * away also closes the object stream — a file descriptor, or an S3 connection — at once.
- */
-async function send(body: Readable, res: Response): Promise<void> {
-  await pipeline(body, res).catch(() => res.destroy());
-}
 
 export const receiptsRoutes = [
   route({

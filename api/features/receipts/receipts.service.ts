@@ -69,7 +69,13 @@ export type RenditionSource =
 export class RenditionVanishedError extends Error {}
 
 export class ReceiptsService {
-  constructor(private readonly d: { db: Kysely<DB>; objects: ObjectStore; queue: JobQueue<Jobs>; clock: Clock; audit: AuditService; expenses: ExpensesService; log: Logger; limits: ReceiptLimits }) {}
+  constructor(
+    private readonly d: {
+      db: Kysely<DB>; objects: ObjectStore; queue: JobQueue<Jobs>; clock: Clock; audit: AuditService; expenses: ExpensesService; log: Logger; limits: ReceiptLimits;
+      /** Called in the transaction that attached originals to an expense (the vault's deposit at upload). */
+      onStored?: (tx: TenantDb, expenseId: string) => Promise<void>;
+    },
+  ) {}
 
   get limits(): ReceiptLimits {
     return this.d.limits;
@@ -190,6 +196,7 @@ export class ReceiptsService {
             if (read) await this.d.expenses.applyOcr(tx, SYSTEM_ACTOR, expenseId, ocrReading(read));
             else await this.d.queue.enqueue(tx.raw, 'receipt.ocr', { tenantId: tx.tenantId, sha256 });
           }
+          await this.d.onStored?.(tx, expenseId);
           return this.views(tx, await this.rows(tx).where('r.id', 'in', ids).execute());
         });
       } catch (e) {

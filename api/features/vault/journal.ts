@@ -98,7 +98,7 @@ export class VaultJournal {
    * the entries added since the previous checkpoint are hashed (its frontier is kept), and their
    * chain is checked on the way: a broken chain is never signed.
    */
-  async checkpoint(tenantId: string): Promise<CheckpointBody & { hash: string; signature: string }> {
+  async checkpoint(tenantId: string, timestamp?: (hash: string) => Promise<Buffer | null>): Promise<CheckpointBody & { hash: string; signature: string; tsaToken: Buffer | null }> {
     return this.d.db.transaction().execute(async (trx) => {
       await advisoryXactLock(trx, `vault:journal:${tenantId}`);
       const prev = await trx.selectFrom('vault_checkpoint').selectAll().where('tenant_id', '=', tenantId).orderBy('seq', 'desc').limit(1).executeTakeFirst();
@@ -120,11 +120,13 @@ export class VaultJournal {
       };
       const hash = checkpointHash(body);
       const signature = this.d.key.sign(hash);
+      // the time-stamp (RFC 3161, over SHA-256 of the hash) is asked before the row exists: rows never change
+      const tsaToken = timestamp ? await timestamp(hash) : null;
       await trx.insertInto('vault_checkpoint').values({
         tenant_id: tenantId, seq: body.seq, tree_size: body.treeSize, root: body.root, frontier: JSON.stringify(f.nodes.map((n) => n.toString('hex'))),
-        created_at: body.createdAt, prev_hash: body.prevHash, key_id: body.keyId, hash, signature,
+        created_at: body.createdAt, prev_hash: body.prevHash, key_id: body.keyId, hash, signature, tsa_token: tsaToken,
       }).execute();
-      return { ...body, hash, signature };
+      return { ...body, hash, signature, tsaToken };
     });
   }
 

@@ -48,7 +48,13 @@ function decodeQueueCursor(c: string): { at: string; id: string } {
 type Step = { level: number; approver_id: string; state: string; round: number; reason: string; label: string };
 
 export class WorkflowService {
-  constructor(private readonly d: { clock: Clock; audit: AuditService; mailer: Mailer; mileage: MileageService; publicUrl: string }) {}
+  constructor(
+    private readonly d: {
+      clock: Clock; audit: AuditService; mailer: Mailer; mileage: MileageService; publicUrl: string;
+      /** Called in the transaction that made an expense verified (the vault's deposit). */
+      onVerified?: (tx: TenantDb, expenseId: string) => Promise<void>;
+    },
+  ) {}
 
   private today(): string {
     return DateTime.fromJSDate(this.d.clock.now(), { zone: 'Europe/Paris' }).toISODate()!;
@@ -93,6 +99,7 @@ export class WorkflowService {
         await this.sign(tx, p, actor, e, { decision: 'self_validated', round, level: null, onBehalfOf: null, acknowledged: [], comment: null });
         await this.history(tx, e.id, e.status, 'verified', p.userId, null, 'self-validated (Solo plan)', now);
         await this.d.audit.record(tx.raw, actor, { type: 'expense.self_validated', tenantId: tx.tenantId, target: { type: 'expense', id }, data: { version } });
+        await this.d.onVerified?.(tx, id);
         return { status: 'verified' as ExpenseStatus, version };
       }
       const chain = await chainFor(tx, e);
@@ -197,6 +204,7 @@ export class WorkflowService {
       const approval = await this.sign(tx, p, actor, e, { decision: 'verified', round: e.approval_round, level: null, onBehalfOf: null, acknowledged: [], comment: body.comment ?? null });
       await this.history(tx, e.id, 'approved', 'verified', p.userId, null, body.comment ?? null, now);
       await this.d.audit.record(tx.raw, actor, { type: 'expense.verified', tenantId: tx.tenantId, target: { type: 'expense', id }, data: { approvalId: approval } });
+      await this.d.onVerified?.(tx, id);
       return { status: 'verified' as ExpenseStatus, version };
     });
   }
