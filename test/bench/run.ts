@@ -1,4 +1,4 @@
-// npm run bench -- <name>   (names: audit, uploads, ocr, workflow; default all). One JSON object per result line.
+// npm run bench -- <name>   (names: audit, uploads, ocr, workflow, vault; default all). One JSON object per result line.
 // Baselines are measured in the same run: a bare INSERT of an equal row, raw SHA-256 speed.
 import { createHash, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
@@ -8,6 +8,7 @@ import { createTestContext } from '../support/context.ts';
 import { onPostgres } from '../support/db.ts';
 import { ocrBench } from './ocr.ts';
 import { uploadsBench } from './uploads.ts';
+import { vaultBench } from './vault.ts';
 import { workflowBench } from './workflow.ts';
 
 const emit = (o: Record<string, unknown>) => console.log(JSON.stringify({ db: onPostgres ? 'postgresql' : 'pglite', ...o }));
@@ -58,3 +59,4 @@ if (which === 'audit' || which === 'all') await auditBench();
 if (which === 'uploads' || which === 'all') await uploadsBench(emit);
 if (which === 'ocr' || which === 'all') await ocrBench(emit);
 if (which === 'workflow' || which === 'all') await workflowBench(emit);
+if (which === 'vault' || which === 'all') await vaultBench(emit);

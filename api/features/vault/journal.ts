@@ -43,6 +43,7 @@ export interface CheckpointBody {
 export const checkpointHash = (b: CheckpointBody) => sha256Hex(canonicalize(b));
 
 type Db = Kysely<DB> | Transaction<DB>;
+export type NewEntry = { kind: VaultEntryKind; depositId?: string | null; actorId?: string | null; data: Record<string, unknown> };
 type Row = { seq: number; kind: VaultEntryKind; deposit_id: string | null; actor_id: string | null; occurred_at: Date; data: Record<string, unknown>; prev_hash: string; entry_hash: string };
 const toEntry = (tenantId: string, r: Row): JournalEntry => ({
   tenantId, seq: Number(r.seq), kind: r.kind, depositId: r.deposit_id, actorId: r.actor_id, occurredAt: r.occurred_at.toISOString(), data: r.data, prevHash: r.prev_hash,
@@ -56,20 +57,30 @@ export class VaultJournal {
   constructor(private readonly d: { db: Kysely<DB>; clock: Clock; key: SigningKey }) {}
 
   /** Appends one entry in the caller's transaction (the per-Client lock orders concurrent appends). */
-  async append(trx: Transaction<DB>, tenantId: string, e: { kind: VaultEntryKind; depositId?: string | null; actorId?: string | null; data: Record<string, unknown> }): Promise<JournalEntry & { entryHash: string }> {
+  async append(trx: Transaction<DB>, tenantId: string, e: NewEntry): Promise<JournalEntry & { entryHash: string }> {
+    return (await this.appendMany(trx, tenantId, [e]))[0]!;
+  }
+
+  /** Appends entries in order, under one lock and one INSERT (the sweep journals a batch of checks at once). */
+  async appendMany(trx: Transaction<DB>, tenantId: string, es: readonly NewEntry[]): Promise<(JournalEntry & { entryHash: string })[]> {
+    if (!es.length) return [];
     await advisoryXactLock(trx, `vault:journal:${tenantId}`);
     const last = await trx.selectFrom('vault_journal').select(['seq', 'entry_hash']).where('tenant_id', '=', tenantId).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-    const entry: JournalEntry = {
-      tenantId, seq: last ? Number(last.seq) + 1 : 0, kind: e.kind, depositId: e.depositId ?? null, actorId: e.actorId ?? null,
+    let seq = last ? Number(last.seq) + 1 : 0;
+    let prevHash = last?.entry_hash ?? GENESIS;
+    const occurredAt = this.d.clock.now().toISOString();
+    const out: (JournalEntry & { entryHash: string })[] = [];
+    for (const e of es) {
       // a JSON round trip, so that what is hashed is what the jsonb column gives back
-      occurredAt: this.d.clock.now().toISOString(), data: JSON.parse(JSON.stringify(e.data)), prevHash: last?.entry_hash ?? GENESIS,
-    };
-    const entryHash = sha256Hex(entryBytes(entry));
-    await trx.insertInto('vault_journal').values({
-      tenant_id: tenantId, seq: entry.seq, kind: entry.kind, deposit_id: entry.depositId, actor_id: entry.actorId, occurred_at: entry.occurredAt,
-      data: JSON.stringify(entry.data), prev_hash: entry.prevHash, entry_hash: entryHash,
-    }).execute();
-    return { ...entry, entryHash };
+      const entry: JournalEntry = { tenantId, seq: seq++, kind: e.kind, depositId: e.depositId ?? null, actorId: e.actorId ?? null, occurredAt, data: JSON.parse(JSON.stringify(e.data)), prevHash };
+      const entryHash = sha256Hex(entryBytes(entry));
+      out.push({ ...entry, entryHash });
+      prevHash = entryHash;
+    }
+    await trx.insertInto('vault_journal').values(out.map((x) => ({
+      tenant_id: tenantId, seq: x.seq, kind: x.kind, deposit_id: x.depositId, actor_id: x.actorId, occurred_at: x.occurredAt, data: JSON.stringify(x.data), prev_hash: x.prevHash, entry_hash: x.entryHash,
+    }))).execute();
+    return out;
   }
 
   /** Every entry from `from` on, in order, a batch at a time. */

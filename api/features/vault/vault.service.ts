@@ -517,33 +517,38 @@ export class VaultService {
         .limit(batchSize)
         .execute();
       if (!objects.length) break;
+      // objects read `concurrency` at a time; the batch's outcomes journaled together, in one transaction
+      const outcomes: { obj: (typeof objects)[number]; outcome: 'ok' | 'mismatch' | 'missing'; actual: string | null }[] = [];
       let next = 0;
       await Promise.all(
         Array.from({ length: Math.min(concurrency, objects.length) }, async () => {
           while (next < objects.length) {
             const obj = objects[next++]!;
-            let outcome: 'ok' | 'mismatch' | 'missing';
-            let actual: string | null = null;
             try {
               const got = await digestStream(await this.d.vault.get(obj.object_key));
-              actual = got.sha256;
               summary.bytes += got.size;
-              outcome = got.sha256 === obj.sha256 ? 'ok' : 'mismatch';
+              outcomes.push({ obj, outcome: got.sha256 === obj.sha256 ? 'ok' : 'mismatch', actual: got.sha256 });
             } catch (err) {
               if (!(err instanceof ObjectNotFoundError)) throw err;
-              outcome = 'missing';
+              outcomes.push({ obj, outcome: 'missing', actual: null });
             }
-            summary.objects++;
-            const ids = Array.isArray(obj.ids) ? obj.ids : String(obj.ids).replace(/[{}]/g, '').split(',');
-            await this.d.db.transaction().execute((trx) =>
-              this.journal.append(trx, obj.tenant_id, { kind: 'check', depositId: ids.length === 1 ? ids[0]! : null, data: { sweepId, objectKey: obj.object_key, expected: obj.sha256, actual, outcome, depositIds: ids } }),
-            );
-            if (outcome === 'mismatch') summary.mismatched.push({ tenantId: obj.tenant_id, key: obj.object_key, expected: obj.sha256, actual: actual! });
-            if (outcome === 'missing') summary.missing.push({ tenantId: obj.tenant_id, key: obj.object_key });
-            if (outcome !== 'ok') await this.alert(obj.tenant_id, obj.object_key, outcome, obj.sha256, actual);
           }
         }),
       );
+      outcomes.sort((a, b) => (a.obj.object_key < b.obj.object_key ? -1 : 1));
+      await this.d.db.transaction().execute(async (trx) => {
+        for (const tenantId of [...new Set(outcomes.map((o) => o.obj.tenant_id))].sort())
+          await this.journal.appendMany(trx, tenantId, outcomes.filter((o) => o.obj.tenant_id === tenantId).map(({ obj, outcome, actual }) => {
+            const ids = Array.isArray(obj.ids) ? obj.ids : String(obj.ids).replace(/[{}]/g, '').split(',');
+            return { kind: 'check' as const, depositId: ids.length === 1 ? ids[0]! : null, data: { sweepId, objectKey: obj.object_key, expected: obj.sha256, actual, outcome, depositIds: ids } };
+          }));
+      });
+      summary.objects += outcomes.length;
+      for (const { obj, outcome, actual } of outcomes) {
+        if (outcome === 'mismatch') summary.mismatched.push({ tenantId: obj.tenant_id, key: obj.object_key, expected: obj.sha256, actual: actual! });
+        if (outcome === 'missing') summary.missing.push({ tenantId: obj.tenant_id, key: obj.object_key });
+        if (outcome !== 'ok') await this.alert(obj.tenant_id, obj.object_key, outcome, obj.sha256, actual);
+      }
       cursor = objects[objects.length - 1]!.object_key;
       await this.d.db
         .updateTable('vault_sweep')
