@@ -18,11 +18,14 @@ async function main() {
   if (c.db.kind === 'pglite') writeFileSync(serverPidFile(config), String(process.pid));
   const users = await c.db.kysely.selectFrom('app_user').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   const first = Number(users.n) === 0;
+  // what protects the vault's objects, asked of the storage itself at start (also in /readyz)
+  const vault = await c.vault.protection().catch((e: Error) => ({ mode: 'unknown', detail: `the vault location did not answer: ${e.message}` }));
   console.log(
     [
       '',
       `  Justif is running: ${config.publicUrl}`,
       `  database: ${c.db.kind === 'pglite' ? `embedded (${config.database.pgliteDir})` : 'PostgreSQL'} · mail: ${c.mailer.kind === 'outbox' ? 'outbox (npm run outbox)' : 'SMTP'}`,
+      `  vault: ${c.vaultStore.kind} · ${vault.mode} — ${vault.detail}`,
       ...(first
         ? [
             '',

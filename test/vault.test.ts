@@ -93,6 +93,8 @@ describe.each(['local', 's3'] as const)('vault on the %s store', (store) => {
       id, expenseId, sha256, sha512: createHash('sha512').update(pdf).digest('hex'), size: pdf.length, mediaType: 'application/pdf', originalName: 'facture hôtel.pdf',
       depositorId: t.admin.id, retentionUntil: '2036-12-31', legalHold: false, destroyed: false,
     });
+    // the vault key was made on first start, readable by the service only
+    expect(statSync(ctx.c.config.vault.signingKeyFile).mode & 0o777).toBe(0o600);
     // the vault copy is apart from the working receipts, and (local) read-only
     if (store === 'local') expect(statSync(join(ctx.c.config.vault.dir, t.tenantId, sha256)).mode & 0o222).toBe(0);
     const file = await me.get(`/api/v1/vault/deposits/${id}/file`).buffer(true).parse((res, cb) => {
@@ -227,6 +229,37 @@ describe.each(['local', 's3'] as const)('vault on the %s store', (store) => {
     const logged: string[] = [];
     for await (const o of ctx.c.vaultStore.list('log/')) logged.push(o.key);
     expect(logged.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('contract end: an admin asks, and an operator (the vendor) is the second approver; the operator is refused for another Client\u2019s request id', async () => {
+    const { t, me } = await soloWithDeposit(ctx);
+    const [id] = await runDeposits(ctx);
+    const op = await signedIn(ctx, await createOperator(ctx));
+    const req = (await me.post('/api/v1/vault/destructions', { kind: 'contract_end', reason: 'Contrat résilié', depositIds: [id] })).body.id;
+    expect((await op.get(`/api/v1/vendor/tenants/${t.tenantId}/vault/destructions`)).body.items.map((d: { id: string }) => d.id)).toContain(req);
+    const other = await createTenantWithAdmin(ctx);
+    expect((await op.post(`/api/v1/vendor/tenants/${other.tenantId}/vault/destructions/${req}/approve`)).status).toBe(404);
+    expect((await op.post(`/api/v1/vendor/tenants/${t.tenantId}/vault/destructions/${req}/approve`)).body).toMatchObject({ status: 'pending', approvals: 1 });
+    expect((await me.get(`/api/v1/vault/deposits/${id}`)).body.destroyed).toBe(false);
+    expect((await me.post(`/api/v1/vault/destructions/${req}/approve`)).body).toMatchObject({ status: 'done', approvals: 2 });
+    expect((await me.get(`/api/v1/vault/deposits/${id}`)).body.destroyed).toBe(true);
+    // Client users cannot reach the vendor route
+    expect((await me.post(`/api/v1/vendor/tenants/${t.tenantId}/vault/destructions/${req}/approve`)).status).toBe(403);
+  });
+
+  it('a sweep cut off (a crash) is resumed from its last checked key by the next one', async () => {
+    await soloWithDeposit(ctx);
+    await runDeposits(ctx);
+    const keys = (await ctx.c.db.kysely.selectFrom('vault_deposit').select('object_key').where('id', 'not in', ctx.c.db.kysely.selectFrom('vault_destroyed').select('deposit_id')).orderBy('object_key').execute()).map((r) => r.object_key);
+    const cursor = keys[Math.floor(keys.length / 2)]!;
+    // what a sweep killed halfway leaves behind
+    await ctx.c.db.kysely.insertInto('vault_sweep').values({ id: crypto.randomUUID(), started_at: new Date(), cursor }).execute();
+    const s = await ctx.c.vault.sweep({ batch: 2 });
+    expect(s.resumedFrom).toBe(cursor);
+    expect(s.objects).toBe(new Set(keys.filter((k) => k > cursor)).size);
+    const next = await ctx.c.vault.sweep();
+    expect(next.resumedFrom).toBeNull(); // finished: the next one starts over
+    expect(next.objects).toBeGreaterThan(s.objects);
   });
 
   it('checkpoints: downloadable by hash; a consistency proof between two verifies', async () => {

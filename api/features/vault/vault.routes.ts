@@ -5,10 +5,12 @@ import { z } from 'zod';
 import { contentDisposition, send } from '../../http/download.ts';
 import { AppError } from '../../http/errors.ts';
 import { route } from '../../http/routes.ts';
+import { TenantDb } from '../../../storage/db/tenant-db.ts';
 import { IdParams } from '../users/users.schemas.ts';
 import { depositCertificatePdf, reportPdf } from './certificate-pdf.ts';
 
 const readers = { kind: 'client', roles: ['admin', 'accountant'] } as const;
+const operator = { kind: 'vendor', roles: ['operator'] } as const;
 const admin = { kind: 'client', roles: ['admin'] } as const;
 const R = 'vault:read';
 const W = 'vault:write';
@@ -180,5 +182,15 @@ export const vaultRoutes = [
   route({
     method: 'get', path: '/vault/destructions/:id/certificate', tag: 'vault', summary: 'The destruction certificate (JSON, with its SHA-256)', access: readers, scope: R, params: IdParams,
     handler: async ({ params }, ctx, c) => c.vault.destructionCertificate(ctx.tenant, params.id),
+  }),
+  // Operators (the vendor) take part in destructions too — the contract-end one above all — as one of the two approvers.
+  route({
+    method: 'get', path: '/vendor/tenants/:id/vault/destructions', tag: 'vault', summary: 'A Client\u2019s destruction requests (operators)', access: operator, params: IdParams,
+    handler: async ({ params }, _ctx, c) => ({ items: await c.vault.destructions(new TenantDb(params.id, c.db.kysely)) }),
+  }),
+  route({
+    method: 'post', path: '/vendor/tenants/:id/vault/destructions/:destructionId/approve', tag: 'vault', summary: 'Approve a Client\u2019s destruction request as an operator (one of the two different approvers)', access: operator,
+    params: z.strictObject({ id: z.uuid(), destructionId: z.uuid() }),
+    handler: async ({ params }, ctx, c) => c.vault.approveDestruction(new TenantDb(params.id, c.db.kysely), ctx.actor, params.destructionId),
   }),
 ];
