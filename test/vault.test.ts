@@ -247,6 +247,21 @@ describe.each(['local', 's3'] as const)('vault on the %s store', (store) => {
     expect((await me.post(`/api/v1/vendor/tenants/${t.tenantId}/vault/destructions/${req}/approve`)).status).toBe(403);
   });
 
+  it('storage-write log: an entry written just before a crash (the head not moved) is caught up, not forked; a removed entry is named', async () => {
+    const log = ctx.c.vault.storeLog;
+    const a = await log.append({ op: 'put', key: 'x/test-a', sha256: 'a'.repeat(64), size: 1 });
+    const b = await log.append({ op: 'put', key: 'x/test-b', sha256: 'b'.repeat(64), size: 2 });
+    // the crash: b's object is stored, the head still says a
+    await ctx.c.db.kysely.updateTable('vault_store_log_head').set({ seq: a.seq, hash: a.hash }).execute();
+    const c = await log.append({ op: 'delete', key: 'x/test-c', sha256: 'c'.repeat(64), size: 3 });
+    expect(c).toMatchObject({ seq: b.seq + 1, prev: b.hash });
+    expect(await log.verify()).toMatchObject({ ok: true });
+    // a head that runs ahead of the objects (entries removed from the location) is named
+    await ctx.c.db.kysely.updateTable('vault_store_log_head').set({ seq: c.seq + 1 }).execute();
+    expect(await log.verify()).toMatchObject({ ok: false, problem: expect.stringMatching(/entries were removed/) });
+    await ctx.c.db.kysely.updateTable('vault_store_log_head').set({ seq: c.seq, hash: c.hash }).execute();
+  });
+
   it('a sweep cut off (a crash) is resumed from its last checked key by the next one', async () => {
     await soloWithDeposit(ctx);
     await runDeposits(ctx);

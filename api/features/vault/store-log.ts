@@ -39,31 +39,60 @@ export class VaultStoreLog {
   async append(e: Omit<StoreLogEntry, 'seq' | 'at' | 'prev'>): Promise<StoreLogEntry & { hash: string }> {
     return this.d.db.transaction().execute(async (trx) => {
       await advisoryXactLock(trx, 'vault:store-log');
-      const head = await trx.selectFrom('vault_store_log_head').select(['seq', 'hash']).executeTakeFirst();
-      const at = this.d.clock.now();
-      const entry: StoreLogEntry = { seq: (head ? Number(head.seq) : 0) + 1, at: at.toISOString(), op: e.op, key: e.key, sha256: e.sha256, size: e.size, prev: head?.hash ?? GENESIS };
-      const body = canonicalize(entry);
-      const hash = sha256Hex(body);
-      const tmp = join(tmpdir(), `justif-vault-log-${randomUUID()}`);
-      try {
-        const bytes = Buffer.from(`${canonicalize({ entry, hash })}\n`);
-        await writeFile(tmp, bytes);
-        const retainUntil = new Date(at);
-        retainUntil.setUTCFullYear(retainUntil.getUTCFullYear() + LOG_RETENTION_YEARS);
-        await this.d.vault
-          .putOnce(storeLogKey(entry), tmp, { sha256: sha256Hex(bytes), size: bytes.length, contentType: 'application/json', retainUntil })
-          .catch((err) => {
-            // a crash after the object but before the head: the same seq is written again, same content or not — refuse to fork
-            if (err instanceof ObjectExistsError) throw new Error(`vault storage log: ${storeLogKey(entry)} exists but the head says ${head?.seq ?? 0}; run vault:verify`);
-            throw err;
-          });
-      } finally {
-        await rm(tmp, { force: true });
+      let head = await trx.selectFrom('vault_store_log_head').select(['seq', 'hash']).executeTakeFirst();
+      for (let attempt = 0; ; attempt++) {
+        const at = this.d.clock.now();
+        const entry: StoreLogEntry = { seq: (head ? Number(head.seq) : 0) + 1, at: at.toISOString(), op: e.op, key: e.key, sha256: e.sha256, size: e.size, prev: head?.hash ?? GENESIS };
+        const hash = sha256Hex(canonicalize(entry));
+        try {
+          await this.write(entry, hash, at);
+        } catch (err) {
+          // A crash after writing an entry but before moving the head leaves that entry behind: if it
+          // is the next link of the chain, the head catches up with it and we append after it.
+          const left = err instanceof ObjectExistsError && attempt === 0 ? await this.orphanAfter(entry.seq, entry.prev) : null;
+          if (!left) throw err;
+          head = { seq: left.entry.seq, hash: left.hash };
+          continue;
+        }
+        if (head) await trx.updateTable('vault_store_log_head').set({ seq: entry.seq, hash }).execute();
+        else await trx.insertInto('vault_store_log_head').values({ seq: entry.seq, hash }).execute();
+        return { ...entry, hash };
       }
-      if (head) await trx.updateTable('vault_store_log_head').set({ seq: entry.seq, hash }).execute();
-      else await trx.insertInto('vault_store_log_head').values({ seq: entry.seq, hash }).execute();
-      return { ...entry, hash };
     });
+  }
+
+  private async write(entry: StoreLogEntry, hash: string, at: Date) {
+    const tmp = join(tmpdir(), `justif-vault-log-${randomUUID()}`);
+    try {
+      const bytes = Buffer.from(`${canonicalize({ entry, hash })}\n`);
+      await writeFile(tmp, bytes);
+      const retainUntil = new Date(at);
+      retainUntil.setUTCFullYear(retainUntil.getUTCFullYear() + LOG_RETENTION_YEARS);
+      await this.d.vault.putOnce(storeLogKey(entry), tmp, { sha256: sha256Hex(bytes), size: bytes.length, contentType: 'application/json', retainUntil });
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  /** The entry numbered `seq` already in the log (any day), if it links to `prev`. */
+  private async orphanAfter(seq: number, prev: string): Promise<{ entry: StoreLogEntry; hash: string } | null> {
+    const name = `${String(seq).padStart(12, '0')}.json`;
+    for await (const o of this.d.vault.list(STORE_LOG_PREFIX)) {
+      if (!o.key.endsWith(`/${name}`)) continue;
+      const parsed = await this.read(o.key);
+      if (parsed && parsed.entry.seq === seq && parsed.entry.prev === prev && sha256Hex(canonicalize(parsed.entry)) === parsed.hash) return parsed;
+    }
+    return null;
+  }
+
+  private async read(key: string): Promise<{ entry: StoreLogEntry; hash: string } | null> {
+    const chunks: Buffer[] = [];
+    for await (const c of await this.d.vault.get(key)) chunks.push(c as Buffer);
+    try {
+      return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      return null;
+    }
   }
 
   /** Reads the log back from the vault location: every entry's hash, link and number, in order. */
@@ -71,14 +100,8 @@ export class VaultStoreLog {
     let prev = GENESIS;
     let n = 0;
     for await (const o of this.d.vault.list(STORE_LOG_PREFIX)) {
-      const chunks: Buffer[] = [];
-      for await (const c of await this.d.vault.get(o.key)) chunks.push(c as Buffer);
-      let parsed: { entry: StoreLogEntry; hash: string };
-      try {
-        parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      } catch {
-        return { ok: false, entries: n, problem: `${o.key} is not a log entry` };
-      }
+      const parsed = await this.read(o.key);
+      if (!parsed?.entry) return { ok: false, entries: n, problem: `${o.key} is not a log entry` };
       const { entry, hash } = parsed;
       if (sha256Hex(canonicalize(entry)) !== hash) return { ok: false, entries: n, problem: `${o.key} was altered (its content no longer gives its hash)` };
       if (entry.seq !== n + 1) return { ok: false, entries: n, problem: `${o.key}: entry ${n + 1} is missing` };
