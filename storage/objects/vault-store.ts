@@ -66,7 +66,7 @@ export function createLocalVaultStore(root: string): VaultStore {
   return {
     kind: 'local',
     async protection() {
-      return { mode: 'read-only-files', detail: `files under ${root} are written once and made read-only; the service never overwrites them` };
+      return { mode: 'read-only-files', detail: 'a local directory: each file is written once, then made read-only; the service never overwrites one (no storage-level lock)' };
     },
     async putOnce(key, file, o) {
       // link()-based: an existing key is refused (ObjectExistsError), even between processes

@@ -21,6 +21,7 @@ import { ExpenseDetailPage } from './pages/ExpenseDetail.tsx';
 import { SettingsPage } from './pages/Settings.tsx';
 import { ApprovalsPage } from './pages/Approvals.tsx';
 import { VerificationsPage } from './pages/Verifications.tsx';
+import { VaultPage } from './pages/Vault.tsx';
 import { CountsContext, NavCount, useLiveCounts } from './components/workflow.tsx';
 import type { WorkflowCounts } from './api.ts';
 
@@ -45,6 +46,8 @@ const employee = (s: Session) => !isVendor(s) && hasRole(s, 'employee');
 /** Any Client user: the API decides which expenses each may see. */
 const clientUser = (s: Session) => !isVendor(s);
 const verifier = (s: Session) => !isVendor(s) && hasRole(s, 'verifier');
+/** The vault: admins change it, accountants read it (as the API allows). */
+const vaultReader = (s: Session) => !isVendor(s) && (hasRole(s, 'admin') || hasRole(s, 'accountant'));
 
 interface AppRoute {
   path: string;
@@ -76,6 +79,11 @@ export const appRoutes: AppRoute[] = [
   { path: '/settings/rates', allow: clientAdmin, render: () => <SettingsPage tab="rates" /> },
   { path: '/settings/ocr-failures', allow: clientAdmin, render: () => <SettingsPage tab="ocr-failures" /> },
   { path: '/settings/workflow', allow: clientAdmin, render: () => <SettingsPage tab="workflow" /> },
+  { path: '/vault', allow: vaultReader, render: () => <VaultPage tab="overview" />, nav: { label: 'nav.vault', section: '/vault' } },
+  { path: '/vault/deposits', allow: vaultReader, render: () => <VaultPage tab="deposits" /> },
+  { path: '/vault/checkpoints', allow: vaultReader, render: () => <VaultPage tab="checkpoints" /> },
+  { path: '/vault/holds', allow: vaultReader, render: () => <VaultPage tab="holds" /> },
+  { path: '/vault/destructions', allow: vaultReader, render: () => <VaultPage tab="destructions" /> },
   { path: '/audit', allow: clientAdmin, render: () => <AuditPage />, nav: { label: 'nav.audit', section: '/audit' } },
   { path: '/clients', allow: operator, render: () => <ClientsPage />, nav: { label: 'nav.clients', section: '/clients' } },
   { path: '/profile', allow: everyone, render: () => <ProfilePage />, nav: { label: 'nav.profile', section: '/profile' } },

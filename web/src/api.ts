@@ -15,6 +15,8 @@ import type { ApprovalLevelInput, CategoryPolicyInput, DelegationInput, VatRuleI
 import type { Violation as ViolationType } from '../../api/features/workflow/policies.ts';
 import type { WorkflowService } from '../../api/features/workflow/workflow.service.ts';
 import type { WorkflowSettingsService } from '../../api/features/workflow/workflow-settings.service.ts';
+import type { VaultService, VaultSettings as VaultSettingsType } from '../../api/features/vault/vault.service.ts';
+import type { VaultProtection as VaultProtectionType } from '../../storage/objects/vault-store.ts';
 
 export type Session = z.infer<typeof SessionView>;
 export type User = UserView;
@@ -81,6 +83,38 @@ export type DelegationNew = DelegationInput;
 export type CategoryPolicyPut = CategoryPolicyInput;
 export type VatRuleNew = VatRuleInput;
 export type Notifications = Answer<WorkflowService['notifications']>;
+
+// The archival vault (api/features/vault): typed by what the service and its routes return.
+/** The Client's vault option (PATCH /vault/settings takes any part of it, answers the whole). */
+export type VaultSettings = VaultSettingsType;
+/** How the storage stops a deposit from being deleted, as detected by asking it. */
+export type VaultProtection = VaultProtectionType;
+export type VaultPublicKey = ReturnType<VaultService['publicKey']>;
+/** GET /vault. */
+export interface VaultOverview {
+  settings: VaultSettings;
+  store: 'local' | 's3';
+  protection: VaultProtection;
+  deposits: number;
+  bytes: number;
+  publicKey: VaultPublicKey;
+}
+/** GET /vault/deposits: newest first; `next` goes back as `before` for the next page. */
+export type VaultDepositPage = Answer<VaultService['list']>;
+export type VaultDeposit = Answer<VaultService['get']>;
+export type VaultDepositState = 'kept' | 'held' | 'destroyed' | 'eligible';
+/** GET /vault/checkpoints (items) and /vault/checkpoints/:hash. */
+export type VaultCheckpoint = Answer<VaultService['checkpointDoc']>;
+/** GET /vault/holds (items). */
+export type VaultHold = Answer<VaultService['holds']>[number];
+export type VaultHoldNew = { depositId?: string | null; owner: string; reason: string; reviewOn: string };
+/** POST /vault/destructions/analysis. */
+export type VaultAnalysis = Answer<VaultService['analyse']>;
+export type VaultDestructionKind = VaultAnalysis['kind'];
+/** GET /vault/destructions (items). */
+export type VaultDestruction = Answer<VaultService['destructions']>[number];
+/** POST /vault/destructions/:id/approve. */
+export type VaultApproval = Answer<VaultService['approveDestruction']>;
 
 export const API = '/api/v1';
 const PROBLEM_BASE = 'https://justif.app/problems/';
