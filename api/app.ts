@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createMetrics } from './infra/metrics.ts';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
@@ -30,6 +31,11 @@ export function createApp(c: Container): express.Express {
   );
 
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  // Prometheus text format; meant for the deployment's scraper (keep it off the public proxy)
+  const metrics = createMetrics(c.db.kysely);
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.contentType).send(await metrics.metrics());
+  });
   app.get('/readyz', async (req, res) => {
     const [database, objects, vault] = await Promise.allSettled([sql`SELECT 1`.execute(c.db.kysely), c.objects.check(), c.vaultStore.check().then(() => c.vault.protection())]);
     if (database.status === 'fulfilled' && objects.status === 'fulfilled' && vault.status === 'fulfilled')

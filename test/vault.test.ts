@@ -146,6 +146,9 @@ describe.each(['local', 's3'] as const)('vault on the %s store', (store) => {
     expect(alerts.length).toBeGreaterThanOrEqual(2);
     const mail = await ctx.c.db.kysely.selectFrom('mail_outbox').select('subject').where('to_address', '=', op.email.toLowerCase()).execute();
     expect(mail.map((m) => m.subject)).toContain('[Justif] Vault integrity failure: object altered');
+    // and the metric counts it (read from the database: any process reports the deployment's count)
+    const metrics = (await (await import('supertest')).default(ctx.app).get('/metrics')).text;
+    expect(Number(/justif_vault_integrity_failures\{outcome="mismatch"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
     // the outcome of each check is in the Client's journal
     const checks = await ctx.c.db.kysely.selectFrom('vault_journal').select('data').where('tenant_id', '=', t.tenantId).where('kind', '=', 'check').execute();
     expect(checks.map((c) => (c.data as { outcome: string }).outcome)).toContain('mismatch');

@@ -258,11 +258,17 @@ export class VaultService {
   // ————— legal holds
 
   async holds(tdb: TenantDb, o: { active?: boolean } = {}) {
-    let q = tdb.selectFrom('vault_hold').selectAll();
-    if (o.active) q = q.where('released_at', 'is', null);
-    return (await q.orderBy('placed_at', 'desc').execute()).map((h) => ({
-      id: h.id, depositId: h.deposit_id, owner: h.owner, reason: h.reason, reviewOn: h.review_on, placedAt: h.placed_at.toISOString(), placedBy: h.placed_by,
-      releasedAt: h.released_at?.toISOString() ?? null, releasedBy: h.released_by, releaseReason: h.release_reason,
+    let q = tdb
+      .selectFrom('vault_hold')
+      .leftJoin('app_user as p', 'p.id', 'vault_hold.placed_by')
+      .leftJoin('app_user as r', 'r.id', 'vault_hold.released_by')
+      .leftJoin('vault_deposit as d', 'd.id', 'vault_hold.deposit_id')
+      .selectAll('vault_hold')
+      .select(['p.name as placed_by_name', 'r.name as released_by_name', 'd.original_name as deposit_name']);
+    if (o.active) q = q.where('vault_hold.released_at', 'is', null);
+    return (await q.orderBy('vault_hold.placed_at', 'desc').execute()).map((h) => ({
+      id: h.id, depositId: h.deposit_id, depositName: h.deposit_name, owner: h.owner, reason: h.reason, reviewOn: h.review_on, placedAt: h.placed_at.toISOString(), placedBy: h.placed_by, placedByName: h.placed_by_name,
+      releasedAt: h.released_at?.toISOString() ?? null, releasedBy: h.released_by, releasedByName: h.released_by_name, releaseReason: h.release_reason,
     }));
   }
 
@@ -303,11 +309,13 @@ export class VaultService {
   }
 
   async destructions(tdb: TenantDb) {
-    const rows = await tdb.selectFrom('vault_destruction').selectAll().orderBy('requested_at', 'desc').execute();
-    const approvals = rows.length ? await tdb.selectFrom('vault_destruction_approval').selectAll().where('destruction_id', 'in', rows.map((r) => r.id)).execute() : [];
+    const rows = await tdb.selectFrom('vault_destruction').leftJoin('app_user as u', 'u.id', 'vault_destruction.requested_by').selectAll('vault_destruction').select('u.name as requested_by_name').orderBy('vault_destruction.requested_at', 'desc').execute();
+    const approvals = rows.length
+      ? await tdb.selectFrom('vault_destruction_approval').leftJoin('app_user as u', 'u.id', 'vault_destruction_approval.approver_id').selectAll('vault_destruction_approval').select('u.name as approver_name').where('destruction_id', 'in', rows.map((r) => r.id)).execute()
+      : [];
     return rows.map((r) => ({
-      id: r.id, kind: r.kind, reason: r.reason, depositIds: r.deposit_ids, requestedBy: r.requested_by, requestedAt: r.requested_at.toISOString(), status: r.status, closedAt: r.closed_at?.toISOString() ?? null,
-      approvals: approvals.filter((a) => a.destruction_id === r.id).map((a) => ({ approverId: a.approver_id, approvedAt: a.approved_at.toISOString() })),
+      id: r.id, kind: r.kind, reason: r.reason, depositIds: r.deposit_ids, requestedBy: r.requested_by, requestedByName: r.requested_by_name, requestedAt: r.requested_at.toISOString(), status: r.status, closedAt: r.closed_at?.toISOString() ?? null,
+      approvals: approvals.filter((a) => a.destruction_id === r.id).map((a) => ({ approverId: a.approver_id, approverName: a.approver_name, approvedAt: a.approved_at.toISOString() })),
       certificateSha256: r.certificate_sha256,
     }));
   }

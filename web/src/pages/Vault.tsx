@@ -105,7 +105,7 @@ function useLoaded<T>(load: () => Promise<T>) {
 }
 
 /** Names of the Client's users for admins (accountants may not list users: a short id then). */
-function useUserName(canList: boolean): (id: string | null | undefined) => string {
+function useUserName(canList: boolean): (id: string | null | undefined, known?: string | null) => string {
   const { t } = useI18n();
   const me = useSignedIn().user;
   const [names, setNames] = useState<Map<string, string>>(new Map());
@@ -120,7 +120,7 @@ function useUserName(canList: boolean): (id: string | null | undefined) => strin
       live = false;
     };
   }, [canList]);
-  return (id) => (!id ? t('common.none') : id === me.id ? t('vault.you', { name: me.name }) : (names.get(id) ?? t('vault.user', { id: id.slice(0, 8) })));
+  return (id, known) => (!id ? t('common.none') : id === me.id ? t('vault.you', { name: me.name }) : (known ?? names.get(id) ?? t('vault.user', { id: id.slice(0, 8) })));
 }
 
 /** "31 December" from "12-31". */
@@ -581,14 +581,14 @@ function HoldsTab({ canWrite }: { canWrite: boolean }) {
               <td data-label={t('vault.col.placed')}>
                 <div>
                   <span className="nowrap">{dateTime(h.placedAt)}</span>
-                  <span className="cell-sub">{t('vault.by', { name: userName(h.placedBy) })}</span>
+                  <span className="cell-sub">{t('vault.by', { name: userName(h.placedBy, h.placedByName) })}</span>
                 </div>
               </td>
               <td data-label={t('vault.col.state')}>
                 {h.releasedAt ? (
                   <div>
                     <Badge tone="grey">{t('vault.hold.released')}</Badge>
-                    <span className="cell-sub">{t('vault.hold.releasedAt', { date: dateTime(h.releasedAt), name: userName(h.releasedBy) })}</span>
+                    <span className="cell-sub">{t('vault.hold.releasedAt', { date: dateTime(h.releasedAt), name: userName(h.releasedBy, h.releasedByName) })}</span>
                     {h.releaseReason && <span className="cell-sub prewrap">{t('vault.hold.releaseReason', { reason: h.releaseReason })}</span>}
                   </div>
                 ) : (
@@ -777,7 +777,7 @@ function DestructionsTab({ canWrite }: { canWrite: boolean }) {
                   <div>
                     <span className="cell-main">{t(`vault.kind.${d.kind}`)}</span>
                     <span className="cell-sub prewrap break">{d.reason}</span>
-                    <span className="cell-sub">{t('vault.destruction.requestedBy', { date: dateTime(d.requestedAt), name: userName(d.requestedBy) })}</span>
+                    <span className="cell-sub">{t('vault.destruction.requestedBy', { date: dateTime(d.requestedAt), name: userName(d.requestedBy, d.requestedByName) })}</span>
                   </div>
                 </td>
                 <td data-label={t('vault.col.deposits')} className="num">
@@ -794,7 +794,7 @@ function DestructionsTab({ canWrite }: { canWrite: boolean }) {
                     <span className="cell-main">{t('vault.destruction.approvals', { count: d.approvals.length })}</span>
                     {d.approvals.map((a) => (
                       <span key={a.approverId} className="cell-sub">
-                        {a.approverId === me.id ? t('vault.destruction.youApproved', { date: dateTime(a.approvedAt) }) : t('vault.destruction.approvedBy', { name: userName(a.approverId), date: dateTime(a.approvedAt) })}
+                        {a.approverId === me.id ? t('vault.destruction.youApproved', { date: dateTime(a.approvedAt) }) : t('vault.destruction.approvedBy', { name: userName(a.approverId, a.approverName), date: dateTime(a.approvedAt) })}
                       </span>
                     ))}
                   </div>
