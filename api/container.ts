@@ -7,6 +7,7 @@ import { createS3Store } from '../storage/objects/s3-store.ts';
 import { createLocalVaultStore, createS3VaultStore, type VaultStore } from '../storage/objects/vault-store.ts';
 import { requestTimestamp } from './infra/timestamp.ts';
 import { VaultService } from './features/vault/vault.service.ts';
+import { ExportsService } from './features/exports/exports.service.ts';
 import { JOBS, type Jobs } from '../storage/queue/contract.ts';
 import { JobQueue } from '../storage/queue/queue.ts';
 import { systemClock, type Clock } from './clock.ts';
@@ -61,6 +62,8 @@ export interface Container {
   vault: VaultService;
   vaultStore: VaultStore;
   vaultKey: SigningKey;
+  /** Accounting and payroll exports (R-ACC). */
+  exports: ExportsService;
   close(): Promise<void>;
 }
 
@@ -116,6 +119,7 @@ export async function createContainer(config: Config, o: ContainerOverrides = {}
     vault,
     vaultStore,
     vaultKey,
+    exports: new ExportsService({ objects, clock, audit }),
     close: async () => {
       await expenseEvents.close();
       await db.close();

@@ -75,6 +75,12 @@ async function aPerDiemRate(): Promise<string> {
   return (await ctx.c.perDiem.createRate(tdbA(), actorA(), { name: `A rate ${Math.random()}`, amountMinor: 2110, validFrom: '2025-01-01', categoryId })).id;
 }
 const aPerDiem = async () => (await ctx.c.perDiem.create(tdbA(), viewerA(), actorA(), { date: '2026-01-15', rateId: await aPerDiemRate(), units: 2 })).id;
+/** An accounting export of A: a verified expense of A's, exported (again, for the later fixtures). */
+async function aExport(): Promise<string> {
+  const e = await aSubmitted(true);
+  await ctx.c.workflow.verify(tdbA(), principalOf(A.admin.id, ['admin', 'verifier']), actorA(), e.id, { version: e.version });
+  return (await ctx.c.exports.accounting(tdbA(), actorA(), { from: '2026-01-01', to: '2026-01-31', format: 'csv', reexport: true })).id;
+}
 /** A deposit in A's vault: A's admin's draft receipt, deposited at upload. */
 async function aDeposit(): Promise<string> {
   await ctx.c.vault.updateSettings(tdbA(), actorA(), { enabled: true, depositAt: 'upload' });
@@ -156,6 +162,9 @@ const fixtures: Record<string, () => Promise<Call>> = {
     const t = await asA.post('/api/v1/api-tokens', { name: 'A token', scopes: ['users:read'] });
     return { params: { id: t.body.id } };
   },
+  // exports (R-ACC): a batch of A's
+  'get /exports/:id': async () => ({ params: { id: await aExport() } }),
+  'get /exports/:id/file': async () => ({ params: { id: await aExport() } }),
   // the vault (R-VLT): A's deposits, checkpoints, holds and destructions
   'get /vault/deposits/:id': async () => ({ params: { id: await aDeposit() } }),
   'get /vault/deposits/:id/file': async () => ({ params: { id: await aDeposit() } }),

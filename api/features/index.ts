@@ -9,7 +9,8 @@ import { ratesRoutes } from './rates/rates.routes.ts';
 import { receiptsRoutes } from './receipts/receipts.routes.ts';
 import { tenantsRoutes } from './tenants/tenants.routes.ts';
 import { usersRoutes } from './users/users.routes.ts';
+import { exportsRoutes } from './exports/exports.routes.ts';
 import { vaultRoutes } from './vault/vault.routes.ts';
 import { workflowRoutes } from './workflow/workflow.routes.ts';
 
-export const allRoutes = [...authRoutes, ...usersRoutes, ...apiTokensRoutes, ...auditRoutes, ...tenantsRoutes, ...categoriesRoutes, ...ratesRoutes, ...expensesRoutes, ...receiptsRoutes, ...mileageRoutes, ...workflowRoutes, ...vaultRoutes];
+export const allRoutes = [...authRoutes, ...usersRoutes, ...apiTokensRoutes, ...auditRoutes, ...tenantsRoutes, ...categoriesRoutes, ...ratesRoutes, ...expensesRoutes, ...receiptsRoutes, ...mileageRoutes, ...workflowRoutes, ...vaultRoutes, ...exportsRoutes];

@@ -19,6 +19,7 @@ export const PROBLEMS = {
   'acknowledgement-required': [409, 'The expense breaks policies: acknowledge them to approve'],
   'email-taken': [409, 'A user with this email already exists'],
   'last-admin': [409, 'A Client keeps at least one active admin'],
+  'gone': [410, 'No longer available'],
   'payload-too-large': [413, 'The request body is too large'],
   'file-too-large': [413, 'The file is too large'],
   'too-many-files': [400, 'Too many files'],

@@ -41,6 +41,8 @@ export interface AppUserTable {
   manager_id: string | null;
   team_id: string | null;
   payroll_id: string | null;
+  /** The employee's auxiliary account in the accounting export (011_exports.sql). */
+  accounting_aux: Default<string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
   last_sign_in_at: Timestamp | null;
@@ -578,6 +580,49 @@ export interface VaultStoreLogHeadTable {
   hash: string;
 }
 
+// ————— exports (011_exports.sql)
+export interface AccountingSettingsTable {
+  tenant_id: string;
+  siren: string | null;
+  journal_code: Default<string>;
+  journal_label: Default<string>;
+  employee_account: Default<string>;
+  card_account: Default<string>;
+  default_expense_account: Default<string>;
+  default_vat_account: Default<string>;
+  csv_delimiter: Default<';' | ',' | 'tab'>;
+  csv_decimal_comma: Default<boolean>;
+  csv_bom: Default<boolean>;
+  fec_separator: Default<'tab' | 'pipe'>;
+  next_entry_number: Default<number>;
+  file_retention_days: Default<number>;
+  updated_at: Timestamp;
+}
+export type ExportKind = 'accounting' | 'payroll';
+export type ExportFormat = 'csv' | 'fec' | 'xlsx';
+export interface ExportBatchTable {
+  id: string;
+  tenant_id: string;
+  kind: ExportKind;
+  format: ExportFormat;
+  period_from: DateOnly;
+  period_to: DateOnly;
+  filters: ColumnType<Record<string, unknown>, string, never>;
+  expense_ids: string[];
+  reexport: boolean;
+  created_by: string;
+  created_at: Timestamp;
+  file_key: string;
+  file_name: string;
+  media_type: string;
+  sha256: string;
+  size: ColumnType<number, number, never>;
+  row_count: number;
+  entry_from: number | null;
+  entry_to: number | null;
+  file_deleted_at: Date | null;
+}
+
 export interface DB {
   tenant: TenantTable;
   team: TeamTable;
@@ -628,6 +673,8 @@ export interface DB {
   vault_destroyed: VaultDestroyedTable;
   vault_sweep: VaultSweepTable;
   vault_store_log_head: VaultStoreLogHeadTable;
+  accounting_settings: AccountingSettingsTable;
+  export_batch: ExportBatchTable;
 }
 
 /** Tables that belong to one Client: tenant-scoped access is the only way to reach them. */

@@ -1,0 +1,60 @@
+// Accounting exports (R-ACC-2, R-ACC-4): the Client's accounting settings, exporting a period, the
+// batch history and each batch's file (the same bytes while it is kept).
+import { z } from 'zod';
+import { contentDisposition, send } from '../../http/download.ts';
+import { route } from '../../http/routes.ts';
+import { IdParams } from '../users/users.schemas.ts';
+
+const accounting = { kind: 'client', roles: ['accountant', 'admin'] } as const;
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
+const account = z.string().regex(/^[1-8][0-9A-Z]{1,15}$/, 'an account number of the plan comptable (classes 1 to 8), digits and capitals');
+
+const SettingsPatch = z.strictObject({
+  siren: z.string().regex(/^\d{9}$/, 'a SIREN: 9 digits').nullable().optional(),
+  journalCode: z.string().regex(/^[A-Z0-9]{1,8}$/, '1 to 8 capitals or digits').optional(),
+  journalLabel: z.string().trim().min(1).max(100).optional(),
+  employeeAccount: account.optional(),
+  cardAccount: account.optional(),
+  defaultExpenseAccount: account.optional(),
+  defaultVatAccount: account.optional(),
+  csvDelimiter: z.enum([';', ',', 'tab']).optional(),
+  csvDecimalComma: z.boolean().optional(),
+  csvBom: z.boolean().optional(),
+  fecSeparator: z.enum(['tab', 'pipe']).optional(),
+  fileRetentionDays: z.number().int().min(1).max(3650).optional(),
+});
+const AccountingExport = z.strictObject({ from: day, to: day, format: z.enum(['csv', 'fec']).default('csv'), reexport: z.boolean().optional() });
+
+export const exportsRoutes = [
+  route({
+    method: 'get', path: '/exports/settings', tag: 'exports', summary: 'The Client\u2019s accounting settings: SIREN, journal, accounts, file formats, the next entry number', access: accounting, scope: 'exports:write',
+    handler: async (_i, ctx, c) => c.exports.settings(ctx.tenant),
+  }),
+  route({
+    method: 'patch', path: '/exports/settings', tag: 'exports', summary: 'Change the accounting settings', access: accounting, scope: 'exports:write', body: SettingsPatch,
+    handler: async ({ body }, ctx, c) => c.exports.updateSettings(ctx.tenant, ctx.actor, body),
+  }),
+  route({
+    method: 'post', path: '/exports/accounting', tag: 'exports', summary: 'Export the verified expenses of a period as accounting entries (CSV or FEC); they become exported', access: accounting, scope: 'exports:write', body: AccountingExport, status: 201,
+    handler: async ({ body }, ctx, c) => c.exports.accounting(ctx.tenant, ctx.actor, body),
+  }),
+  route({
+    method: 'get', path: '/exports', tag: 'exports', summary: 'Export batches, newest first', access: accounting, scope: 'exports:write',
+    handler: async (_i, ctx, c) => c.exports.list(ctx.tenant),
+  }),
+  route({
+    method: 'get', path: '/exports/:id', tag: 'exports', summary: 'One export batch: who, when, filters, expenses, the file\u2019s SHA-256', access: accounting, scope: 'exports:write', params: IdParams,
+    handler: async ({ params }, ctx, c) => c.exports.get(ctx.tenant, params.id),
+  }),
+  route({
+    method: 'get', path: '/exports/:id/file', tag: 'exports', summary: 'The batch\u2019s file, the same bytes as when it was made (410 once removed at the end of its retention)', access: accounting, scope: 'exports:write', params: IdParams, raw: true,
+    handler: async ({ params }, ctx, c) => {
+      const { batch, body } = await c.exports.open(ctx.tenant, params.id);
+      ctx.res.setHeader('Content-Type', batch.mediaType);
+      ctx.res.setHeader('Content-Length', String(batch.size));
+      ctx.res.setHeader('ETag', `"${batch.sha256}"`);
+      ctx.res.setHeader('Content-Disposition', contentDisposition(batch.fileName, false));
+      await send(body, ctx.res);
+    },
+  }),
+];
