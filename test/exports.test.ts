@@ -97,6 +97,38 @@ describe('accounting export', () => {
     expect((await me.get(`/api/v1/exports/${b.id}`)).body).toMatchObject({ sha256: b.sha256, fileKept: false });
   });
 
+  it('files are kept for the Client\u2019s retention, then removed by the daily job; the record and hash stay', async () => {
+    const { me } = await soloWithVerified(['Parking']);
+    await me.patch('/api/v1/exports/settings', { fileRetentionDays: 30 });
+    const b = (await me.post('/api/v1/exports/accounting', { from: '2026-03-01', to: '2026-03-31' })).body;
+    const in29 = new Date(Date.now() + 29 * 86_400_000);
+    expect(await ctx.c.exports.removeExpiredFiles(ctx.c.db.kysely, in29)).toBe(0);
+    expect((await me.get(`/api/v1/exports/${b.id}/file`)).status).toBe(200);
+    expect(await ctx.c.exports.removeExpiredFiles(ctx.c.db.kysely, new Date(Date.now() + 31 * 86_400_000))).toBeGreaterThanOrEqual(1);
+    expect((await me.get(`/api/v1/exports/${b.id}/file`)).status).toBe(410);
+    expect((await me.get(`/api/v1/exports/${b.id}`)).body).toMatchObject({ sha256: b.sha256, fileKept: false, expenseIds: b.expenseIds });
+  });
+
+  it('payroll: reimbursable totals per employee with the payroll id, in a saved preset\u2019s columns, per category if asked; a batch of its own; statuses unchanged', async () => {
+    const { t, me, ids } = await soloWithVerified(['Hôtel', 'Train', '@Taxi']);
+    await ctx.c.db.kysely.updateTable('app_user').set({ payroll_id: 'M-00042' }).where('id', '=', t.admin.id).execute();
+    const dflt = await me.post('/api/v1/exports/payroll', { from: '2026-03-01', to: '2026-03-31' });
+    expect(dflt.status, JSON.stringify(dflt.body)).toBe(201);
+    const rows = parse(bytesOf(await binary(me.get(`/api/v1/exports/${dflt.body.id}/file`))).toString('utf8').slice(1), { delimiter: ';' }) as string[][];
+    expect(rows).toEqual([['Matricule', 'Salarié', 'Début', 'Fin', 'Nombre de dépenses', 'Montant à rembourser', 'Devise'], ['M-00042', t.admin.name, '2026-03-01', '2026-03-31', '3', '183,90', 'EUR']]);
+    const preset = await me.post('/api/v1/exports/payroll/presets', { name: 'Silae', columns: [{ field: 'payrollId', header: 'MATRICULE' }, { field: 'category', header: 'RUBRIQUE' }, { field: 'amount', header: 'MONTANT' }], perCategory: true });
+    expect(preset.status).toBe(201);
+    expect((await me.get('/api/v1/exports/payroll/presets')).body.items).toEqual([expect.objectContaining({ id: preset.body.id, name: 'Silae', perCategory: true })]);
+    const byCat = await me.post('/api/v1/exports/payroll', { from: '2026-03-01', to: '2026-03-31', presetId: preset.body.id });
+    const catRows = parse(bytesOf(await binary(me.get(`/api/v1/exports/${byCat.body.id}/file`))).toString('utf8').slice(1), { delimiter: ';' }) as string[][];
+    expect(catRows[0]).toEqual(['MATRICULE', 'RUBRIQUE', 'MONTANT']);
+    expect(catRows.slice(1)).toEqual([['M-00042', expect.any(String), '183,90']]);
+    expect(byCat.body).toMatchObject({ kind: 'payroll', format: 'csv', entryFrom: null });
+    for (const id of ids) expect((await me.get(`/api/v1/expenses/${id}`)).body.status).toBe('verified');
+    expect((await me.delete(`/api/v1/exports/payroll/presets/${preset.body.id}`)).status).toBe(204);
+    expect((await me.post('/api/v1/exports/payroll', { from: '2026-03-01', to: '2026-03-31', columns: [{ field: 'salary', header: 'X' }] })).status).toBe(400);
+  });
+
   it('bad input: a period backwards, bad accounts or SIREN → 400/409 and nothing changes; employees are refused', async () => {
     const { t, me } = await soloWithVerified(['Café']);
     for (const body of [{ from: '2026-03-31', to: '2026-03-01' }, { from: '2026-3-1', to: '2026-03-31' }, { from: '2026-03-01', to: '2026-03-31', format: 'pdf' }]) {

@@ -165,6 +165,7 @@ const fixtures: Record<string, () => Promise<Call>> = {
   // exports (R-ACC): a batch of A's
   'get /exports/:id': async () => ({ params: { id: await aExport() } }),
   'get /exports/:id/file': async () => ({ params: { id: await aExport() } }),
+  'delete /exports/payroll/presets/:id': async () => ({ params: { id: (await ctx.c.exports.savePreset(tdbA(), actorA(), { name: `A preset ${Math.random()}`, columns: [{ field: 'payrollId', header: 'M' }], perCategory: false })).id } }),
   // the vault (R-VLT): A's deposits, checkpoints, holds and destructions
   'get /vault/deposits/:id': async () => ({ params: { id: await aDeposit() } }),
   'get /vault/deposits/:id/file': async () => ({ params: { id: await aDeposit() } }),

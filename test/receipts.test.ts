@@ -3,8 +3,7 @@
 // hostile files refused with a clear 4xx, leaving no row, no object and no temporary file.
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { SPOOL_DIR } from '../api/http/uploads.ts';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, createTestContext, testClock, type TestContext } from './support/context.ts';
@@ -21,7 +20,7 @@ afterAll(() => s3?.stop());
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const spooled = () => {
   try {
-    return readdirSync(join(tmpdir(), 'justif-uploads')).length;
+    return readdirSync(SPOOL_DIR).length; // this test process's own (other test files upload at the same time)
   } catch {
     return 0;
   }

@@ -29,6 +29,8 @@ export function schedules(c: Container): Schedule[] {
     // The vault (R-VLT-3/4): journals signed (and time-stamped) at least hourly; every object re-hashed daily.
     { name: 'vault-checkpoint', cron: c.config.vault.checkpointCron, run: vaultCheckpoint },
     { name: 'vault-sweep', cron: c.config.vault.sweepCron, run: vaultSweep },
+    // Export files past their Client's retention (default a year): removed, the batch record and hash kept (R-ACC-4).
+    { name: 'exports-retention', cron: '50 3 * * *', run: async (c) => void (await c.exports.removeExpiredFiles(c.db.kysely)) },
   ];
 }
 

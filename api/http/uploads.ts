@@ -22,7 +22,8 @@ export interface SpooledFile {
   tail: Buffer;
 }
 
-const SPOOL_DIR = join(tmpdir(), 'justif-uploads');
+/** This process's spool folder (one per process: what one counts or cleans is its own). */
+export const SPOOL_DIR = join(tmpdir(), 'justif-uploads', String(process.pid));
 
 function spoolingStorage(headBytes: number, tailBytes: number): StorageEngine {
   return {

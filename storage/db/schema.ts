@@ -623,6 +623,18 @@ export interface ExportBatchTable {
   file_deleted_at: Date | null;
 }
 
+export const PAYROLL_FIELDS = ['payrollId', 'employeeName', 'email', 'periodFrom', 'periodTo', 'category', 'expenses', 'amount', 'currency'] as const;
+export type PayrollField = (typeof PAYROLL_FIELDS)[number];
+export interface PayrollPresetTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  columns: ColumnType<{ field: PayrollField; header: string }[], string, string>;
+  per_category: Default<boolean>;
+  created_by: string;
+  created_at: Timestamp;
+}
+
 export interface DB {
   tenant: TenantTable;
   team: TeamTable;
@@ -675,6 +687,7 @@ export interface DB {
   vault_store_log_head: VaultStoreLogHeadTable;
   accounting_settings: AccountingSettingsTable;
   export_batch: ExportBatchTable;
+  payroll_preset: PayrollPresetTable;
 }
 
 /** Tables that belong to one Client: tenant-scoped access is the only way to reach them. */

@@ -63,6 +63,8 @@ export type AuditEventBody =
   | { type: 'receipt.removed'; data: { receiptId: string; sha256: string } }
   | { type: 'vault.settings_updated'; data: { fields: string[] } }
   | { type: 'accounting.settings_updated'; data: { fields: string[] } }
+  | { type: 'payroll_preset.saved'; data: { columns: string[]; perCategory: boolean } }
+  | { type: 'payroll_preset.deleted'; data: Record<string, never> }
   | { type: 'export.created'; data: { kind: 'accounting' | 'payroll'; format: string; expenses: number; rows: number; sha256: string; reexport: boolean } }
   | { type: 'vault.hold_placed'; data: { depositId: string | null; reviewOn: string } }
   | { type: 'vault.hold_released'; data: { depositId: string | null } }
@@ -88,8 +90,8 @@ export interface DescribableEvent {
 }
 
 const TARGET_NOUN: Record<Locale, Record<string, string>> = {
-  fr: { export_batch: 'l’export', vault_hold: 'la conservation', vault_destruction: 'la destruction', vault_object: 'l’objet', user: 'l’utilisateur', team: 'l’équipe', api_token: 'le jeton d’API', tenant: 'le Client', category: 'la catégorie', payment_method: 'le moyen de paiement', expense: 'la dépense', exchange_rate: 'le taux', vehicle: 'le véhicule', per_diem_rate: 'le forfait' },
-  en: { export_batch: 'export', vault_hold: 'hold', vault_destruction: 'destruction', vault_object: 'object', user: 'user', team: 'team', api_token: 'API token', tenant: 'Client', category: 'category', payment_method: 'payment method', expense: 'expense', exchange_rate: 'rate', vehicle: 'vehicle', per_diem_rate: 'per-diem rate' },
+  fr: { payroll_preset: 'le modèle de paie', export_batch: 'l’export', vault_hold: 'la conservation', vault_destruction: 'la destruction', vault_object: 'l’objet', user: 'l’utilisateur', team: 'l’équipe', api_token: 'le jeton d’API', tenant: 'le Client', category: 'la catégorie', payment_method: 'le moyen de paiement', expense: 'la dépense', exchange_rate: 'le taux', vehicle: 'le véhicule', per_diem_rate: 'le forfait' },
+  en: { payroll_preset: 'payroll preset', export_batch: 'export', vault_hold: 'hold', vault_destruction: 'destruction', vault_object: 'object', user: 'user', team: 'team', api_token: 'API token', tenant: 'Client', category: 'category', payment_method: 'payment method', expense: 'expense', exchange_rate: 'rate', vehicle: 'vehicle', per_diem_rate: 'per-diem rate' },
 };
 const REASONS: Record<Locale, Record<string, string>> = {
   fr: {
@@ -180,6 +182,8 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'receipt.removed': () => `${who} a retiré un justificatif de ${target}`,
         'vault.settings_updated': () => `${who} a modifié l’option coffre-fort (${list(d.fields)})`,
         'accounting.settings_updated': () => `${who} a modifié le paramétrage comptable (${list(d.fields)})`,
+        'payroll_preset.saved': () => `${who} a enregistré un modèle d’export de paie (${list(d.columns)})`,
+        'payroll_preset.deleted': () => `${who} a supprimé un modèle d’export de paie`,
         'export.created': () => `${who} a exporté ${d.expenses} dépense(s) en ${String(d.format).toUpperCase()} (${d.rows} ligne(s))${d.reexport ? ', réexport demandé' : ''}`,
         'vault.hold_placed': () => `${who} a placé une conservation légale${d.depositId ? ' sur un dépôt' : ' sur tout le coffre'} (révision le ${d.reviewOn})`,
         'vault.hold_released': () => `${who} a levé une conservation légale`,
@@ -249,6 +253,8 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'receipt.removed': () => `${who} removed a receipt from ${target}`,
         'vault.settings_updated': () => `${who} changed the vault option (${list(d.fields)})`,
         'accounting.settings_updated': () => `${who} changed the accounting settings (${list(d.fields)})`,
+        'payroll_preset.saved': () => `${who} saved a payroll export preset (${list(d.columns)})`,
+        'payroll_preset.deleted': () => `${who} deleted a payroll export preset`,
         'export.created': () => `${who} exported ${d.expenses} expense(s) as ${String(d.format).toUpperCase()} (${d.rows} row(s))${d.reexport ? ', re-export asked' : ''}`,
         'vault.hold_placed': () => `${who} placed a legal hold${d.depositId ? ' on a deposit' : ' on the whole vault'} (review on ${d.reviewOn})`,
         'vault.hold_released': () => `${who} released a legal hold`,

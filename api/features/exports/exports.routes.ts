@@ -3,9 +3,11 @@
 import { z } from 'zod';
 import { contentDisposition, send } from '../../http/download.ts';
 import { route } from '../../http/routes.ts';
+import { PAYROLL_FIELDS } from '../../../storage/db/schema.ts';
 import { IdParams } from '../users/users.schemas.ts';
 
 const accounting = { kind: 'client', roles: ['accountant', 'admin'] } as const;
+const payroll = { kind: 'client', roles: ['payroll', 'accountant', 'admin'] } as const;
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
 const account = z.string().regex(/^[1-8][0-9A-Z]{1,15}$/, 'an account number of the plan comptable (classes 1 to 8), digits and capitals');
 
@@ -23,6 +25,12 @@ const SettingsPatch = z.strictObject({
   fecSeparator: z.enum(['tab', 'pipe']).optional(),
   fileRetentionDays: z.number().int().min(1).max(3650).optional(),
 });
+const PayrollColumns = {
+  columns: z.array(z.strictObject({ field: z.enum(PAYROLL_FIELDS), header: z.string().trim().min(1).max(60) })).min(1).max(20),
+  perCategory: z.boolean().default(false),
+};
+const PresetInput = z.strictObject({ name: z.string().trim().min(1).max(100), ...PayrollColumns });
+const PayrollExport = z.strictObject({ from: day, to: day, presetId: z.uuid().optional(), columns: PayrollColumns.columns.optional(), perCategory: z.boolean().optional() });
 const AccountingExport = z.strictObject({ from: day, to: day, format: z.enum(['csv', 'fec']).default('csv'), reexport: z.boolean().optional() });
 
 export const exportsRoutes = [
@@ -39,15 +47,15 @@ export const exportsRoutes = [
     handler: async ({ body }, ctx, c) => c.exports.accounting(ctx.tenant, ctx.actor, body),
   }),
   route({
-    method: 'get', path: '/exports', tag: 'exports', summary: 'Export batches, newest first', access: accounting, scope: 'exports:write',
+    method: 'get', path: '/exports', tag: 'exports', summary: 'Export batches, newest first', access: payroll, scope: 'exports:write',
     handler: async (_i, ctx, c) => c.exports.list(ctx.tenant),
   }),
   route({
-    method: 'get', path: '/exports/:id', tag: 'exports', summary: 'One export batch: who, when, filters, expenses, the file\u2019s SHA-256', access: accounting, scope: 'exports:write', params: IdParams,
+    method: 'get', path: '/exports/:id', tag: 'exports', summary: 'One export batch: who, when, filters, expenses, the file\u2019s SHA-256', access: payroll, scope: 'exports:write', params: IdParams,
     handler: async ({ params }, ctx, c) => c.exports.get(ctx.tenant, params.id),
   }),
   route({
-    method: 'get', path: '/exports/:id/file', tag: 'exports', summary: 'The batch\u2019s file, the same bytes as when it was made (410 once removed at the end of its retention)', access: accounting, scope: 'exports:write', params: IdParams, raw: true,
+    method: 'get', path: '/exports/:id/file', tag: 'exports', summary: 'The batch\u2019s file, the same bytes as when it was made (410 once removed at the end of its retention)', access: payroll, scope: 'exports:write', params: IdParams, raw: true,
     handler: async ({ params }, ctx, c) => {
       const { batch, body } = await c.exports.open(ctx.tenant, params.id);
       ctx.res.setHeader('Content-Type', batch.mediaType);
@@ -56,5 +64,21 @@ export const exportsRoutes = [
       ctx.res.setHeader('Content-Disposition', contentDisposition(batch.fileName, false));
       await send(body, ctx.res);
     },
+  }),
+  route({
+    method: 'get', path: '/exports/payroll/presets', tag: 'exports', summary: 'Saved column mappings of the payroll export', access: payroll, scope: 'exports:write',
+    handler: async (_i, ctx, c) => c.exports.presets(ctx.tenant),
+  }),
+  route({
+    method: 'post', path: '/exports/payroll/presets', tag: 'exports', summary: 'Save a payroll column mapping (by name: the same name replaces it)', access: payroll, scope: 'exports:write', body: PresetInput, status: 201,
+    handler: async ({ body }, ctx, c) => c.exports.savePreset(ctx.tenant, ctx.actor, body),
+  }),
+  route({
+    method: 'delete', path: '/exports/payroll/presets/:id', tag: 'exports', summary: 'Delete a payroll preset', access: payroll, scope: 'exports:write', params: IdParams,
+    handler: async ({ params }, ctx, c) => c.exports.deletePreset(ctx.tenant, ctx.actor, params.id),
+  }),
+  route({
+    method: 'post', path: '/exports/payroll', tag: 'exports', summary: 'Reimbursable totals per employee (and category) for a period, with payroll ids, as CSV in a preset\u2019s columns', access: payroll, scope: 'exports:write', body: PayrollExport, status: 201,
+    handler: async ({ body }, ctx, c) => c.exports.payroll(ctx.tenant, ctx.actor, body),
   }),
 ];

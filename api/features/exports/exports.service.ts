@@ -5,8 +5,8 @@
 // moved to `exported`. Exported expenses are exported again only when asked explicitly.
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { sql, type Transaction } from 'kysely';
-import type { DB, ExportFormat } from '../../../storage/db/schema.ts';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { DB, ExportFormat, PayrollField } from '../../../storage/db/schema.ts';
 import type { TenantDb } from '../../../storage/db/tenant-db.ts';
 import { advisoryXactLock } from '../../../storage/db/locks.ts';
 import { ObjectNotFoundError, type ObjectStore } from '../../../storage/objects/object-store.ts';
@@ -15,7 +15,7 @@ import { AppError } from '../../http/errors.ts';
 import { minorDigits } from '../../lib/money.ts';
 import type { AuditActor, AuditService } from '../audit/audit.service.ts';
 import { csvText } from './csv.ts';
-import { accountingRows, CSV_HEADER, fecFileName, fecText, ledgerEntries, type LedgerExpense, type LedgerSettings } from './ledger.ts';
+import { accountingRows, CSV_HEADER, decimalComma, fecFileName, fecText, ledgerEntries, neutraliseFormula, type LedgerExpense, type LedgerSettings } from './ledger.ts';
 
 export interface AccountingSettings {
   siren: string | null;
@@ -32,6 +32,19 @@ export interface AccountingSettings {
   nextEntryNumber: number;
   fileRetentionDays: number;
 }
+export interface PayrollColumns {
+  columns: { field: PayrollField; header: string }[];
+  perCategory: boolean;
+}
+/** Without a preset: one row per employee, the payroll software's usual columns. */
+export const DEFAULT_PAYROLL_COLUMNS: PayrollColumns = {
+  perCategory: false,
+  columns: [
+    { field: 'payrollId', header: 'Matricule' }, { field: 'employeeName', header: 'Salarié' }, { field: 'periodFrom', header: 'Début' }, { field: 'periodTo', header: 'Fin' },
+    { field: 'expenses', header: 'Nombre de dépenses' }, { field: 'amount', header: 'Montant à rembourser' }, { field: 'currency', header: 'Devise' },
+  ],
+};
+
 export type AccountingSettingsPatch = Partial<Omit<AccountingSettings, 'nextEntryNumber'>>;
 
 const COLUMNS = {
@@ -157,6 +170,99 @@ export class ExportsService {
     }
   }
 
+  // ————— payroll (R-ACC-3)
+
+  async presets(tdb: TenantDb) {
+    const rows = await tdb.selectFrom('payroll_preset').selectAll().orderBy('name').execute();
+    return { items: rows.map((r) => ({ id: r.id, name: r.name, columns: r.columns, perCategory: r.per_category, createdAt: r.created_at.toISOString() })) };
+  }
+
+  async savePreset(tdb: TenantDb, actor: AuditActor, p: { name: string } & PayrollColumns) {
+    return tdb.transaction(async (tx) => {
+      const now = this.d.clock.now();
+      const existing = await tx.selectFrom('payroll_preset').select('id').where('name', '=', p.name).executeTakeFirst();
+      const id = existing?.id ?? randomUUID();
+      if (existing) await tx.updateTable('payroll_preset').set({ columns: JSON.stringify(p.columns), per_category: p.perCategory }).where('id', '=', id).execute();
+      else await tx.insertInto('payroll_preset', { id, name: p.name, columns: JSON.stringify(p.columns), per_category: p.perCategory, created_by: actor.userId!, created_at: now }).execute();
+      await this.d.audit.record(tx.raw, actor, { type: 'payroll_preset.saved', tenantId: tx.tenantId, target: { type: 'payroll_preset', id }, data: { columns: p.columns.map((c) => c.field), perCategory: p.perCategory } });
+      return { id };
+    });
+  }
+
+  async deletePreset(tdb: TenantDb, actor: AuditActor, id: string) {
+    await tdb.transaction(async (tx) => {
+      const r = await tx.deleteFrom('payroll_preset').where('id', '=', id).returning('id').executeTakeFirst();
+      if (!r) throw new AppError('not-found', 'No such preset');
+      await this.d.audit.record(tx.raw, actor, { type: 'payroll_preset.deleted', tenantId: tx.tenantId, target: { type: 'payroll_preset', id }, data: {} });
+    });
+  }
+
+  /**
+   * Per employee (and category, if asked) and period: the reimbursable total of the expenses
+   * verified or exported and not yet reimbursed, with the employee's payroll id — a CSV in the
+   * columns of a preset (or the default ones). Recorded as a batch; statuses do not change (the
+   * accounting export moves expenses; reimbursement, by SEPA, marks them reimbursed).
+   */
+  async payroll(tdb: TenantDb, actor: AuditActor, o: { from: string; to: string; presetId?: string } & Partial<PayrollColumns>): Promise<ExportBatchView> {
+    if (o.to < o.from) throw new AppError('validation', 'The period ends before it starts', { errors: [{ path: 'to', message: 'before from' }] });
+    let cols: PayrollColumns = DEFAULT_PAYROLL_COLUMNS;
+    if (o.presetId) {
+      const p = await tdb.selectFrom('payroll_preset').selectAll().where('id', '=', o.presetId).executeTakeFirst();
+      if (!p) throw new AppError('not-found', 'No such preset');
+      cols = { columns: p.columns, perCategory: p.per_category };
+    } else if (o.columns) cols = { columns: o.columns, perCategory: o.perCategory ?? false };
+    const s = await this.settings(tdb);
+    const rows = await tdb.raw
+      .selectFrom('expense as e')
+      .innerJoin('app_user as u', 'u.id', 'e.user_id')
+      .innerJoin('category as c', 'c.id', 'e.category_id')
+      .select(['u.id as user_id', 'u.name', 'u.email', 'u.payroll_id', 'e.client_currency', ...(cols.perCategory ? ['c.name as category' as const] : [])])
+      .select((eb) => [eb.fn.sum<number>('e.converted_minor').as('total'), eb.fn.count<number>('e.id').as('n'), sql<string[]>`array_agg(e.id ORDER BY e.id)`.as('ids')])
+      .where('e.tenant_id', '=', tdb.tenantId)
+      .where('e.reimbursable', '=', true)
+      .where('e.status', 'in', ['verified', 'exported'])
+      .where('e.expense_date', '>=', o.from)
+      .where('e.expense_date', '<=', o.to)
+      .groupBy(['u.id', 'u.name', 'u.email', 'u.payroll_id', 'e.client_currency', ...(cols.perCategory ? ['c.name' as const] : [])])
+      .orderBy('u.name')
+      .execute();
+    if (!rows.length) throw new AppError('conflict', 'No reimbursable verified or exported expense in this period');
+    const amount = (minor: number, currency: string) => (s.csvDecimalComma ? decimalComma(minor, minorDigits(currency)) : decimalComma(minor, minorDigits(currency)).replace(',', '.'));
+    const value = (r: (typeof rows)[number], f: PayrollField): string => {
+      const v: Record<PayrollField, () => string> = {
+        payrollId: () => r.payroll_id ?? '', employeeName: () => r.name, email: () => r.email, periodFrom: () => o.from, periodTo: () => o.to,
+        category: () => String((r as { category?: string }).category ?? ''), expenses: () => String(r.n), amount: () => amount(Number(r.total), r.client_currency), currency: () => r.client_currency,
+      };
+      const x = v[f]();
+      return f === 'amount' || f === 'expenses' ? x : neutraliseFormula(x);
+    };
+    const text = csvText(cols.columns.map((c) => neutraliseFormula(c.header)), rows.map((r) => cols.columns.map((c) => value(r, c.field))), { delimiter: s.csvDelimiter === 'tab' ? '\t' : s.csvDelimiter, bom: s.csvBom });
+    const ids = [...new Set(rows.flatMap((r) => (Array.isArray(r.ids) ? r.ids : String(r.ids).replace(/[{}]/g, '').split(','))))];
+    return this.record(tdb, actor, { kind: 'payroll', format: 'csv', from: o.from, to: o.to, filters: { from: o.from, to: o.to, presetId: o.presetId ?? null, columns: cols.columns.map((c) => c.field), perCategory: cols.perCategory }, ids, rows: rows.length, fileName: `paie-${o.from}-${o.to}.csv`, type: 'text/csv; charset=utf-8', text });
+  }
+
+  /** Stores a payroll file and its immutable batch record. */
+  private async record(tdb: TenantDb, actor: AuditActor, b: { kind: 'payroll'; format: 'csv'; from: string; to: string; filters: Record<string, unknown>; ids: string[]; rows: number; fileName: string; type: string; text: string }): Promise<ExportBatchView> {
+    const id = randomUUID();
+    const key = exportKey(tdb.tenantId, id);
+    const bytes = Buffer.from(b.text, 'utf8');
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    await this.d.objects.put(key, Readable.from([bytes]), { expectedSha256: sha256, contentType: b.type });
+    try {
+      return await tdb.transaction(async (tx) => {
+        await tx.insertInto('export_batch', {
+          id, kind: b.kind, format: b.format, period_from: b.from, period_to: b.to, filters: JSON.stringify(b.filters), expense_ids: b.ids, reexport: false, created_by: actor.userId!,
+          created_at: this.d.clock.now(), file_key: key, file_name: b.fileName, media_type: b.type, sha256, size: bytes.length, row_count: b.rows, entry_from: null, entry_to: null,
+        }).execute();
+        await this.d.audit.record(tx.raw, actor, { type: 'export.created', tenantId: tx.tenantId, target: { type: 'export_batch', id }, data: { kind: b.kind, format: b.format, expenses: b.ids.length, rows: b.rows, sha256, reexport: false } });
+        return this.get(tx, id);
+      });
+    } catch (err) {
+      await this.d.objects.delete(key).catch(() => {});
+      throw err;
+    }
+  }
+
   async list(tdb: TenantDb) {
     return { items: (await tdb.selectFrom('export_batch').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(200).execute()).map((b) => batchView(b as BatchRow)) };
   }
@@ -165,6 +271,25 @@ export class ExportsService {
     const b = await tdb.selectFrom('export_batch').selectAll().where('id', '=', id).executeTakeFirst();
     if (!b) throw new AppError('not-found', 'No such export');
     return batchView(b as BatchRow);
+  }
+
+  /**
+   * Removes the files of batches older than their Client's retention (the daily schedule); each
+   * batch's record and SHA-256 stay. `now` for tests. Returns how many files were removed.
+   */
+  async removeExpiredFiles(db: Kysely<DB>, now = this.d.clock.now()): Promise<number> {
+    const due = await db
+      .selectFrom('export_batch as b')
+      .leftJoin('accounting_settings as s', 's.tenant_id', 'b.tenant_id')
+      .select(['b.id', 'b.file_key'])
+      .where('b.file_deleted_at', 'is', null)
+      .where(sql<boolean>`b.created_at < ${now}::timestamptz - make_interval(days => coalesce(s.file_retention_days, 365))`)
+      .execute();
+    for (const b of due) {
+      await this.d.objects.delete(b.file_key);
+      await db.updateTable('export_batch').set({ file_deleted_at: now }).where('id', '=', b.id).where('file_deleted_at', 'is', null).execute();
+    }
+    return due.length;
   }
 
   /** The batch's file, the same bytes as when it was made, while it is kept. */

@@ -62,3 +62,17 @@ CREATE TRIGGER export_batch_guard BEFORE UPDATE OR DELETE ON export_batch FOR EA
 CREATE TRIGGER export_batch_no_truncate BEFORE TRUNCATE ON export_batch FOR EACH STATEMENT EXECUTE FUNCTION vault_append_only();
 GRANT SELECT, INSERT ON export_batch TO justif_service;
 GRANT UPDATE (file_deleted_at) ON export_batch TO justif_service;
+
+-- Payroll export presets (R-ACC-3): which columns, under which headers, per category or not.
+CREATE TABLE payroll_preset (
+  id uuid PRIMARY KEY,
+  tenant_id uuid NOT NULL REFERENCES tenant(id),
+  name text NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+  -- [{ "field": "payrollId" | "employeeName" | "email" | "periodFrom" | "periodTo" | "category" | "expenses" | "amount" | "currency", "header": "…" }]
+  columns jsonb NOT NULL,
+  per_category boolean NOT NULL DEFAULT false,
+  created_by uuid NOT NULL,
+  created_at timestamptz NOT NULL,
+  UNIQUE (tenant_id, name)
+);
+GRANT SELECT, INSERT, UPDATE, DELETE ON payroll_preset TO justif_service;
