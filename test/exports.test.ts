@@ -83,6 +83,28 @@ describe('accounting export', () => {
     expect(validateFec(r.body.fileName, bytesOf(file).toString('utf8'))).toEqual([]);
   });
 
+  it('xlsx: read back by exceljs, amounts are numbers (2 decimals), text cells neutralised; payroll too', async () => {
+    const { me } = await soloWithVerified(['Brasserie', '+33 Taxi']);
+    const r = await me.post('/api/v1/exports/accounting', { from: '2026-03-01', to: '2026-03-31', format: 'xlsx' });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    expect(r.body).toMatchObject({ fileName: 'ecritures-2026-03-01-2026-03-31.xlsx', mediaType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' });
+    const ExcelJS = (await import('exceljs')).default;
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(bytesOf(await binary(me.get(`/api/v1/exports/${r.body.id}/file`))) as never);
+    const ws = wb.worksheets[0]!;
+    expect(ws.getRow(1).values).toEqual([undefined, 'Journal', 'Date', 'Numéro', 'Compte', 'Libellé du compte', 'Compte auxiliaire', 'Pièce', 'Libellé', 'Débit', 'Crédit', 'Montant devise', 'Devise']);
+    expect(ws.rowCount).toBe(7);
+    expect(ws.getRow(2).getCell(9).value).toBe(55.73);
+    expect(ws.getRow(2).getCell(9).numFmt).toBe('0.00');
+    const labels = [2, 3, 4, 5, 6, 7].map((i) => String(ws.getRow(i).getCell(8).value));
+    expect(labels.filter((l) => l.startsWith(`'+33 Taxi`))).toHaveLength(3);
+    const p = await me.post('/api/v1/exports/payroll', { from: '2026-03-01', to: '2026-03-31', format: 'xlsx' });
+    expect(p.body.fileName).toBe('paie-2026-03-01-2026-03-31.xlsx');
+    const pw = new ExcelJS.Workbook();
+    await pw.xlsx.load(bytesOf(await binary(me.get(`/api/v1/exports/${p.body.id}/file`))) as never);
+    expect(pw.worksheets[0]!.getRow(2).getCell(6).value).toBe(122.6);
+  });
+
   it('a batch is immutable for the service role (UPDATE, DELETE, TRUNCATE refused); only the file-removed mark may be set, once', async () => {
     const { me } = await soloWithVerified(['Librairie']);
     const b = (await me.post('/api/v1/exports/accounting', { from: '2026-03-01', to: '2026-03-31' })).body;

@@ -30,8 +30,8 @@ const PayrollColumns = {
   perCategory: z.boolean().default(false),
 };
 const PresetInput = z.strictObject({ name: z.string().trim().min(1).max(100), ...PayrollColumns });
-const PayrollExport = z.strictObject({ from: day, to: day, presetId: z.uuid().optional(), columns: PayrollColumns.columns.optional(), perCategory: z.boolean().optional() });
-const AccountingExport = z.strictObject({ from: day, to: day, format: z.enum(['csv', 'fec']).default('csv'), reexport: z.boolean().optional() });
+const PayrollExport = z.strictObject({ from: day, to: day, format: z.enum(['csv', 'xlsx']).default('csv'), presetId: z.uuid().optional(), columns: PayrollColumns.columns.optional(), perCategory: z.boolean().optional() });
+const AccountingExport = z.strictObject({ from: day, to: day, format: z.enum(['csv', 'fec', 'xlsx']).default('csv'), reexport: z.boolean().optional() });
 
 export const exportsRoutes = [
   route({
@@ -43,7 +43,7 @@ export const exportsRoutes = [
     handler: async ({ body }, ctx, c) => c.exports.updateSettings(ctx.tenant, ctx.actor, body),
   }),
   route({
-    method: 'post', path: '/exports/accounting', tag: 'exports', summary: 'Export the verified expenses of a period as accounting entries (CSV or FEC); they become exported', access: accounting, scope: 'exports:write', body: AccountingExport, status: 201,
+    method: 'post', path: '/exports/accounting', tag: 'exports', summary: 'Export the verified expenses of a period as accounting entries (CSV, FEC or xlsx); they become exported', access: accounting, scope: 'exports:write', body: AccountingExport, status: 201,
     handler: async ({ body }, ctx, c) => c.exports.accounting(ctx.tenant, ctx.actor, body),
   }),
   route({

@@ -15,7 +15,8 @@ import { AppError } from '../../http/errors.ts';
 import { minorDigits } from '../../lib/money.ts';
 import type { AuditActor, AuditService } from '../audit/audit.service.ts';
 import { csvText } from './csv.ts';
-import { accountingRows, CSV_HEADER, decimalComma, fecFileName, fecText, ledgerEntries, neutraliseFormula, type LedgerExpense, type LedgerSettings } from './ledger.ts';
+import { accountingCells, CSV_HEADER, fecFileName, fecText, ledgerEntries, neutraliseFormula, textRows, type Cell, type LedgerExpense, type LedgerSettings } from './ledger.ts';
+import { xlsxBuffer } from './xlsx.ts';
 
 export interface AccountingSettings {
   siren: string | null;
@@ -52,6 +53,8 @@ const COLUMNS = {
   defaultExpenseAccount: 'default_expense_account', defaultVatAccount: 'default_vat_account', csvDelimiter: 'csv_delimiter', csvDecimalComma: 'csv_decimal_comma',
   csvBom: 'csv_bom', fecSeparator: 'fec_separator', fileRetentionDays: 'file_retention_days',
 } as const satisfies Record<keyof AccountingSettingsPatch, string>;
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** Where an export's file is kept: apart from receipts (whose cleanup walks `<client>/`). */
 const exportKey = (tenantId: string, batchId: string) => `exports/${tenantId}/${batchId}`;
@@ -122,7 +125,7 @@ export class ExportsService {
   }
 
   /** Exports the period's verified expenses as accounting entries (CSV or FEC). */
-  async accounting(tdb: TenantDb, actor: AuditActor, o: { from: string; to: string; format: 'csv' | 'fec'; reexport?: boolean }): Promise<ExportBatchView> {
+  async accounting(tdb: TenantDb, actor: AuditActor, o: { from: string; to: string; format: ExportFormat; reexport?: boolean }): Promise<ExportBatchView> {
     if (o.to < o.from) throw new AppError('validation', 'The period ends before it starts', { errors: [{ path: 'to', message: 'before from' }] });
     const id = randomUUID();
     const key = exportKey(tdb.tenantId, id);
@@ -142,11 +145,14 @@ export class ExportsService {
         const entries = ledgerEntries(expenses, ledger, s.nextEntryNumber);
         const digits = minorDigits(expenses[0]!.clientCurrency);
         const now = this.d.clock.now();
+        const name = `ecritures-${o.from}-${o.to}`;
         const file =
           o.format === 'fec'
-            ? { name: fecFileName(s.siren!, o.to), type: 'text/plain; charset=utf-8', text: fecText(entries, ledger, { separator: s.fecSeparator === 'tab' ? '\t' : '|', validatedOn: now.toISOString(), digits }) }
-            : { name: `ecritures-${o.from}-${o.to}.csv`, type: 'text/csv; charset=utf-8', text: csvText(CSV_HEADER, accountingRows(entries, ledger, { decimalComma: s.csvDecimalComma, digits }), { delimiter: s.csvDelimiter === 'tab' ? '\t' : s.csvDelimiter, bom: s.csvBom }) };
-        const bytes = Buffer.from(file.text, 'utf8');
+            ? { name: fecFileName(s.siren!, o.to), type: 'text/plain; charset=utf-8', bytes: Buffer.from(fecText(entries, ledger, { separator: s.fecSeparator === 'tab' ? '\t' : '|', validatedOn: now.toISOString(), digits }), 'utf8') }
+            : o.format === 'xlsx'
+              ? { name: `${name}.xlsx`, type: XLSX, bytes: await xlsxBuffer('Écritures', CSV_HEADER, accountingCells(entries, ledger, digits)) }
+              : { name: `${name}.csv`, type: 'text/csv; charset=utf-8', bytes: Buffer.from(csvText(CSV_HEADER, textRows(accountingCells(entries, ledger, digits), { decimalComma: s.csvDecimalComma }), this.csvOptions(s)), 'utf8') };
+        const bytes = file.bytes;
         const sha256 = createHash('sha256').update(bytes).digest('hex');
         await this.d.objects.put(key, Readable.from([bytes]), { expectedSha256: sha256, contentType: file.type });
         stored = true;
@@ -203,7 +209,7 @@ export class ExportsService {
    * columns of a preset (or the default ones). Recorded as a batch; statuses do not change (the
    * accounting export moves expenses; reimbursement, by SEPA, marks them reimbursed).
    */
-  async payroll(tdb: TenantDb, actor: AuditActor, o: { from: string; to: string; presetId?: string } & Partial<PayrollColumns>): Promise<ExportBatchView> {
+  async payroll(tdb: TenantDb, actor: AuditActor, o: { from: string; to: string; presetId?: string; format?: 'csv' | 'xlsx' } & Partial<PayrollColumns>): Promise<ExportBatchView> {
     if (o.to < o.from) throw new AppError('validation', 'The period ends before it starts', { errors: [{ path: 'to', message: 'before from' }] });
     let cols: PayrollColumns = DEFAULT_PAYROLL_COLUMNS;
     if (o.presetId) {
@@ -227,25 +233,30 @@ export class ExportsService {
       .orderBy('u.name')
       .execute();
     if (!rows.length) throw new AppError('conflict', 'No reimbursable verified or exported expense in this period');
-    const amount = (minor: number, currency: string) => (s.csvDecimalComma ? decimalComma(minor, minorDigits(currency)) : decimalComma(minor, minorDigits(currency)).replace(',', '.'));
-    const value = (r: (typeof rows)[number], f: PayrollField): string => {
-      const v: Record<PayrollField, () => string> = {
+    const value = (r: (typeof rows)[number], f: PayrollField): Cell => {
+      const v: Record<PayrollField, () => Cell> = {
         payrollId: () => r.payroll_id ?? '', employeeName: () => r.name, email: () => r.email, periodFrom: () => o.from, periodTo: () => o.to,
-        category: () => String((r as { category?: string }).category ?? ''), expenses: () => String(r.n), amount: () => amount(Number(r.total), r.client_currency), currency: () => r.client_currency,
+        category: () => String((r as { category?: string }).category ?? ''), expenses: () => String(r.n), amount: () => ({ minor: Number(r.total), digits: minorDigits(r.client_currency) }), currency: () => r.client_currency,
       };
       const x = v[f]();
-      return f === 'amount' || f === 'expenses' ? x : neutraliseFormula(x);
+      return typeof x === 'string' && f !== 'expenses' ? neutraliseFormula(x) : x;
     };
-    const text = csvText(cols.columns.map((c) => neutraliseFormula(c.header)), rows.map((r) => cols.columns.map((c) => value(r, c.field))), { delimiter: s.csvDelimiter === 'tab' ? '\t' : s.csvDelimiter, bom: s.csvBom });
+    const header = cols.columns.map((c) => c.header);
+    const cells = rows.map((r) => cols.columns.map((c) => value(r, c.field)));
+    const format = o.format ?? 'csv';
+    const bytes = format === 'xlsx' ? await xlsxBuffer('Paie', header, cells) : Buffer.from(csvText(header.map(neutraliseFormula), textRows(cells, { decimalComma: s.csvDecimalComma }), this.csvOptions(s)), 'utf8');
     const ids = [...new Set(rows.flatMap((r) => (Array.isArray(r.ids) ? r.ids : String(r.ids).replace(/[{}]/g, '').split(','))))];
-    return this.record(tdb, actor, { kind: 'payroll', format: 'csv', from: o.from, to: o.to, filters: { from: o.from, to: o.to, presetId: o.presetId ?? null, columns: cols.columns.map((c) => c.field), perCategory: cols.perCategory }, ids, rows: rows.length, fileName: `paie-${o.from}-${o.to}.csv`, type: 'text/csv; charset=utf-8', text });
+    return this.record(tdb, actor, {
+      kind: 'payroll', format, from: o.from, to: o.to, filters: { from: o.from, to: o.to, presetId: o.presetId ?? null, columns: cols.columns.map((c) => c.field), perCategory: cols.perCategory, format },
+      ids, rows: rows.length, fileName: `paie-${o.from}-${o.to}.${format}`, type: format === 'xlsx' ? XLSX : 'text/csv; charset=utf-8', bytes,
+    });
   }
 
   /** Stores a payroll file and its immutable batch record. */
-  private async record(tdb: TenantDb, actor: AuditActor, b: { kind: 'payroll'; format: 'csv'; from: string; to: string; filters: Record<string, unknown>; ids: string[]; rows: number; fileName: string; type: string; text: string }): Promise<ExportBatchView> {
+  private async record(tdb: TenantDb, actor: AuditActor, b: { kind: 'payroll'; format: 'csv' | 'xlsx'; from: string; to: string; filters: Record<string, unknown>; ids: string[]; rows: number; fileName: string; type: string; bytes: Buffer }): Promise<ExportBatchView> {
     const id = randomUUID();
     const key = exportKey(tdb.tenantId, id);
-    const bytes = Buffer.from(b.text, 'utf8');
+    const bytes = b.bytes;
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     await this.d.objects.put(key, Readable.from([bytes]), { expectedSha256: sha256, contentType: b.type });
     try {
@@ -261,6 +272,10 @@ export class ExportsService {
       await this.d.objects.delete(key).catch(() => {});
       throw err;
     }
+  }
+
+  private csvOptions(s: AccountingSettings) {
+    return { delimiter: s.csvDelimiter === 'tab' ? '\t' : s.csvDelimiter, bom: s.csvBom };
   }
 
   async list(tdb: TenantDb) {

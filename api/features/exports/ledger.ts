@@ -153,13 +153,26 @@ export interface CsvOptions {
 }
 export const CSV_HEADER = ['Journal', 'Date', 'Numéro', 'Compte', 'Libellé du compte', 'Compte auxiliaire', 'Pièce', 'Libellé', 'Débit', 'Crédit', 'Montant devise', 'Devise'];
 
-/** The entries' lines as spreadsheet rows (text neutralised against formulas; amounts as the options say). */
-export function* accountingRows(entries: readonly LedgerEntry[], s: LedgerSettings, o: Pick<CsvOptions, 'decimalComma' | 'digits'>): Generator<string[]> {
-  const amount = (minor: number) => (o.decimalComma ? decimalComma(minor, o.digits) : decimalComma(minor, o.digits).replace(',', '.'));
+/** A spreadsheet cell: text, or an amount in minor units (a number in xlsx, formatted in CSV). */
+export type Cell = string | { minor: number; digits: number };
+
+/** The entries' lines as typed cells (text neutralised against formulas; amounts left as amounts). */
+export function* accountingCells(entries: readonly LedgerEntry[], s: LedgerSettings, digits = 2): Generator<Cell[]> {
+  const amount = (minor: number): Cell => ({ minor, digits });
   for (const e of entries)
     for (const l of e.lines)
       yield [
         ...[s.journalCode, e.date, String(e.number), l.account, l.accountLabel, l.auxAccount ?? '', e.pieceRef, e.label].map(neutraliseFormula),
         amount(l.debitMinor), amount(l.creditMinor), l.foreign ? amount(l.foreign.amountMinor) : '', l.foreign?.currency ?? '',
       ];
+}
+
+/** Cells as CSV text: amounts with a decimal comma or point. */
+export function* textRows(cells: Iterable<Cell[]>, o: { decimalComma: boolean }): Generator<string[]> {
+  for (const r of cells) yield r.map((c) => (typeof c === 'string' ? c : o.decimalComma ? decimalComma(c.minor, c.digits) : decimalComma(c.minor, c.digits).replace(',', '.')));
+}
+
+/** The entries' lines as CSV rows. */
+export function accountingRows(entries: readonly LedgerEntry[], s: LedgerSettings, o: Pick<CsvOptions, 'decimalComma' | 'digits'>): Generator<string[]> {
+  return textRows(accountingCells(entries, s, o.digits), o);
 }
