@@ -8,6 +8,8 @@ import { createLocalVaultStore, createS3VaultStore, type VaultStore } from '../s
 import { requestTimestamp } from './infra/timestamp.ts';
 import { VaultService } from './features/vault/vault.service.ts';
 import { ExportsService } from './features/exports/exports.service.ts';
+import { ReimbursementsService } from './features/exports/reimbursements.service.ts';
+import { loadOrCreateDataKey, type DataKey } from './infra/data-key.ts';
 import { JOBS, type Jobs } from '../storage/queue/contract.ts';
 import { JobQueue } from '../storage/queue/queue.ts';
 import { systemClock, type Clock } from './clock.ts';
@@ -64,6 +66,7 @@ export interface Container {
   vaultKey: SigningKey;
   /** Accounting and payroll exports (R-ACC). */
   exports: ExportsService;
+  reimbursements: ReimbursementsService;
   close(): Promise<void>;
 }
 
@@ -75,6 +78,7 @@ export interface ContainerOverrides {
   signingKey?: SigningKey;
   vaultStore?: VaultStore;
   vaultKey?: SigningKey;
+  dataKey?: DataKey;
 }
 
 export async function createContainer(config: Config, o: ContainerOverrides = {}): Promise<Container> {
@@ -120,6 +124,7 @@ export async function createContainer(config: Config, o: ContainerOverrides = {}
     vaultStore,
     vaultKey,
     exports: new ExportsService({ objects, clock, audit }),
+    reimbursements: new ReimbursementsService({ objects, clock, audit, mailer, publicUrl: config.publicUrl, dataKey: o.dataKey ?? loadOrCreateDataKey(config.dataKeyFile, !config.database.url || config.env !== 'production') }),
     close: async () => {
       await expenseEvents.close();
       await db.close();

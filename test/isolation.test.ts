@@ -81,6 +81,13 @@ async function aExport(): Promise<string> {
   await ctx.c.workflow.verify(tdbA(), principalOf(A.admin.id, ['admin', 'verifier']), actorA(), e.id, { version: e.version });
   return (await ctx.c.exports.accounting(tdbA(), actorA(), { from: '2026-01-01', to: '2026-01-31', format: 'csv', reexport: true })).id;
 }
+/** A SEPA transfer file of A: a freshly exported expense of A's employee, who has an IBAN. */
+async function aSepa(): Promise<string> {
+  await aExport();
+  await ctx.c.reimbursements.setBankAccount(tdbA(), aReport.id, actorA(), { holder: 'A employee', iban: 'DE89370400440532013000' });
+  await ctx.c.reimbursements.setCompanyAccount(tdbA(), actorA(), { name: 'Client A', iban: 'FR1420041010050500013M02606' });
+  return (await ctx.c.reimbursements.sepa(tdbA(), actorA(), { executionDate: '2099-01-05' })).id;
+}
 /** A deposit in A's vault: A's admin's draft receipt, deposited at upload. */
 async function aDeposit(): Promise<string> {
   await ctx.c.vault.updateSettings(tdbA(), actorA(), { enabled: true, depositAt: 'upload' });
@@ -165,6 +172,8 @@ const fixtures: Record<string, () => Promise<Call>> = {
   // exports (R-ACC): a batch of A's
   'get /exports/:id': async () => ({ params: { id: await aExport() } }),
   'get /exports/:id/file': async () => ({ params: { id: await aExport() } }),
+  'get /exports/sepa/:id/file': async () => ({ params: { id: await aSepa() } }),
+  'post /exports/sepa/:id/confirm': async () => ({ params: { id: await aSepa() } }),
   'delete /exports/payroll/presets/:id': async () => ({ params: { id: (await ctx.c.exports.savePreset(tdbA(), actorA(), { name: `A preset ${Math.random()}`, columns: [{ field: 'payrollId', header: 'M' }], perCategory: false })).id } }),
   // the vault (R-VLT): A's deposits, checkpoints, holds and destructions
   'get /vault/deposits/:id': async () => ({ params: { id: await aDeposit() } }),

@@ -597,6 +597,11 @@ export interface AccountingSettingsTable {
   next_entry_number: Default<number>;
   file_retention_days: Default<number>;
   updated_at: Timestamp;
+  // 012_reimbursements.sql: the Client's own account, debtor of the SEPA transfers
+  company_name: Default<string | null>;
+  company_iban_sealed: Default<Buffer | null>;
+  company_iban_masked: Default<string | null>;
+  company_bic: Default<string | null>;
 }
 export type ExportKind = 'accounting' | 'payroll';
 export type ExportFormat = 'csv' | 'fec' | 'xlsx';
@@ -633,6 +638,35 @@ export interface PayrollPresetTable {
   per_category: Default<boolean>;
   created_by: string;
   created_at: Timestamp;
+}
+
+// ————— reimbursements (012_reimbursements.sql)
+export interface BankAccountTable {
+  user_id: string;
+  tenant_id: string;
+  holder: string;
+  iban_sealed: Buffer;
+  iban_masked: string;
+  country: string;
+  bic: string | null;
+  updated_at: Timestamp;
+}
+export interface SepaBatchTable {
+  id: string;
+  tenant_id: string;
+  message_id: string;
+  execution_date: DateOnly;
+  expense_ids: string[];
+  transfers: number;
+  total_minor: ColumnType<number, number, never>;
+  created_by: string;
+  created_at: Timestamp;
+  file_key: string;
+  sha256: string;
+  size: ColumnType<number, number, never>;
+  status: Default<'pending' | 'confirmed' | 'cancelled'>;
+  closed_at: Date | null;
+  closed_by: string | null;
 }
 
 export interface DB {
@@ -688,6 +722,8 @@ export interface DB {
   accounting_settings: AccountingSettingsTable;
   export_batch: ExportBatchTable;
   payroll_preset: PayrollPresetTable;
+  bank_account: BankAccountTable;
+  sepa_batch: SepaBatchTable;
 }
 
 /** Tables that belong to one Client: tenant-scoped access is the only way to reach them. */

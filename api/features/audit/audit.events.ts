@@ -65,6 +65,9 @@ export type AuditEventBody =
   | { type: 'accounting.settings_updated'; data: { fields: string[] } }
   | { type: 'payroll_preset.saved'; data: { columns: string[]; perCategory: boolean } }
   | { type: 'payroll_preset.deleted'; data: Record<string, never> }
+  | { type: 'bank_account.set'; data: { country: string } }
+  | { type: 'sepa.created'; data: { transfers: number; totalMinor: number; sha256: string } }
+  | { type: 'sepa.confirmed'; data: { reimbursed: number } }
   | { type: 'export.created'; data: { kind: 'accounting' | 'payroll'; format: string; expenses: number; rows: number; sha256: string; reexport: boolean } }
   | { type: 'vault.hold_placed'; data: { depositId: string | null; reviewOn: string } }
   | { type: 'vault.hold_released'; data: { depositId: string | null } }
@@ -90,8 +93,8 @@ export interface DescribableEvent {
 }
 
 const TARGET_NOUN: Record<Locale, Record<string, string>> = {
-  fr: { payroll_preset: 'le modèle de paie', export_batch: 'l’export', vault_hold: 'la conservation', vault_destruction: 'la destruction', vault_object: 'l’objet', user: 'l’utilisateur', team: 'l’équipe', api_token: 'le jeton d’API', tenant: 'le Client', category: 'la catégorie', payment_method: 'le moyen de paiement', expense: 'la dépense', exchange_rate: 'le taux', vehicle: 'le véhicule', per_diem_rate: 'le forfait' },
-  en: { payroll_preset: 'payroll preset', export_batch: 'export', vault_hold: 'hold', vault_destruction: 'destruction', vault_object: 'object', user: 'user', team: 'team', api_token: 'API token', tenant: 'Client', category: 'category', payment_method: 'payment method', expense: 'expense', exchange_rate: 'rate', vehicle: 'vehicle', per_diem_rate: 'per-diem rate' },
+  fr: { sepa_batch: 'le fichier de virements', payroll_preset: 'le modèle de paie', export_batch: 'l’export', vault_hold: 'la conservation', vault_destruction: 'la destruction', vault_object: 'l’objet', user: 'l’utilisateur', team: 'l’équipe', api_token: 'le jeton d’API', tenant: 'le Client', category: 'la catégorie', payment_method: 'le moyen de paiement', expense: 'la dépense', exchange_rate: 'le taux', vehicle: 'le véhicule', per_diem_rate: 'le forfait' },
+  en: { sepa_batch: 'transfer file', payroll_preset: 'payroll preset', export_batch: 'export', vault_hold: 'hold', vault_destruction: 'destruction', vault_object: 'object', user: 'user', team: 'team', api_token: 'API token', tenant: 'Client', category: 'category', payment_method: 'payment method', expense: 'expense', exchange_rate: 'rate', vehicle: 'vehicle', per_diem_rate: 'per-diem rate' },
 };
 const REASONS: Record<Locale, Record<string, string>> = {
   fr: {
@@ -184,6 +187,9 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'accounting.settings_updated': () => `${who} a modifié le paramétrage comptable (${list(d.fields)})`,
         'payroll_preset.saved': () => `${who} a enregistré un modèle d’export de paie (${list(d.columns)})`,
         'payroll_preset.deleted': () => `${who} a supprimé un modèle d’export de paie`,
+        'bank_account.set': () => `${who} a enregistré un compte bancaire (${d.country}) pour ${target}`,
+        'sepa.created': () => `${who} a préparé un fichier de virements SEPA : ${d.transfers} virement(s), ${money(d.totalMinor, 'EUR')}`,
+        'sepa.confirmed': () => `${who} a confirmé des virements SEPA : ${d.reimbursed} dépense(s) remboursée(s)`,
         'export.created': () => `${who} a exporté ${d.expenses} dépense(s) en ${String(d.format).toUpperCase()} (${d.rows} ligne(s))${d.reexport ? ', réexport demandé' : ''}`,
         'vault.hold_placed': () => `${who} a placé une conservation légale${d.depositId ? ' sur un dépôt' : ' sur tout le coffre'} (révision le ${d.reviewOn})`,
         'vault.hold_released': () => `${who} a levé une conservation légale`,
@@ -255,6 +261,9 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'accounting.settings_updated': () => `${who} changed the accounting settings (${list(d.fields)})`,
         'payroll_preset.saved': () => `${who} saved a payroll export preset (${list(d.columns)})`,
         'payroll_preset.deleted': () => `${who} deleted a payroll export preset`,
+        'bank_account.set': () => `${who} saved a bank account (${d.country}) for ${target}`,
+        'sepa.created': () => `${who} prepared a SEPA transfer file: ${d.transfers} transfer(s), ${money(d.totalMinor, 'EUR')}`,
+        'sepa.confirmed': () => `${who} confirmed SEPA transfers: ${d.reimbursed} expense(s) reimbursed`,
         'export.created': () => `${who} exported ${d.expenses} expense(s) as ${String(d.format).toUpperCase()} (${d.rows} row(s))${d.reexport ? ', re-export asked' : ''}`,
         'vault.hold_placed': () => `${who} placed a legal hold${d.depositId ? ' on a deposit' : ' on the whole vault'} (review on ${d.reviewOn})`,
         'vault.hold_released': () => `${who} released a legal hold`,

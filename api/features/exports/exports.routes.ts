@@ -31,6 +31,10 @@ const PayrollColumns = {
 };
 const PresetInput = z.strictObject({ name: z.string().trim().min(1).max(100), ...PayrollColumns });
 const PayrollExport = z.strictObject({ from: day, to: day, format: z.enum(['csv', 'xlsx']).default('csv'), presetId: z.uuid().optional(), columns: PayrollColumns.columns.optional(), perCategory: z.boolean().optional() });
+const BankAccountInput = z.strictObject({ holder: z.string().trim().min(1).max(70), iban: z.string().trim().min(15).max(42), bic: z.string().trim().max(14).nullable().optional() });
+const CompanyAccountInput = z.strictObject({ name: z.string().trim().min(1).max(70), iban: z.string().trim().min(15).max(42), bic: z.string().trim().max(14).nullable().optional() });
+const SepaInput = z.strictObject({ executionDate: day });
+const employee = { kind: 'client', roles: ['employee'] } as const;
 const AccountingExport = z.strictObject({ from: day, to: day, format: z.enum(['csv', 'fec', 'xlsx']).default('csv'), reexport: z.boolean().optional() });
 
 export const exportsRoutes = [
@@ -45,6 +49,45 @@ export const exportsRoutes = [
   route({
     method: 'post', path: '/exports/accounting', tag: 'exports', summary: 'Export the verified expenses of a period as accounting entries (CSV, FEC or xlsx); they become exported', access: accounting, scope: 'exports:write', body: AccountingExport, status: 201,
     handler: async ({ body }, ctx, c) => c.exports.accounting(ctx.tenant, ctx.actor, body),
+  }),
+  // reimbursement by SEPA credit transfer (R-ACC-5) — before /exports/:id, which would take /exports/sepa
+  route({
+    method: 'get', path: '/me/bank-account', tag: 'exports', summary: 'My bank account for reimbursements (the IBAN masked)', access: employee, scope: 'expenses:read',
+    handler: async (_i, ctx, c) => ({ account: await c.reimbursements.bankAccount(ctx.tenant, ctx.principal.userId) }),
+  }),
+  route({
+    method: 'put', path: '/me/bank-account', tag: 'exports', summary: 'Enter or change my IBAN (checked: country, length, check digits; kept sealed)', access: employee, scope: 'expenses:write', body: BankAccountInput,
+    handler: async ({ body }, ctx, c) => ({ account: await c.reimbursements.setBankAccount(ctx.tenant, ctx.principal.userId, ctx.actor, body) }),
+  }),
+  route({
+    method: 'get', path: '/exports/company-account', tag: 'exports', summary: 'The Client\u2019s own account, debtor of the transfers (masked)', access: accounting, scope: 'exports:write',
+    handler: async (_i, ctx, c) => ({ account: await c.reimbursements.companyAccount(ctx.tenant) }),
+  }),
+  route({
+    method: 'put', path: '/exports/company-account', tag: 'exports', summary: 'Set the Client\u2019s own account (debtor of the transfers)', access: accounting, scope: 'exports:write', body: CompanyAccountInput,
+    handler: async ({ body }, ctx, c) => ({ account: await c.reimbursements.setCompanyAccount(ctx.tenant, ctx.actor, body) }),
+  }),
+  route({
+    method: 'post', path: '/exports/sepa', tag: 'exports', summary: 'A SEPA credit-transfer file (pain.001.001.03) of the reimbursable exported expenses not yet paid, one transfer per employee', access: accounting, scope: 'exports:write', body: SepaInput, status: 201,
+    handler: async ({ body }, ctx, c) => c.reimbursements.sepa(ctx.tenant, ctx.actor, body),
+  }),
+  route({
+    method: 'get', path: '/exports/sepa', tag: 'exports', summary: 'SEPA transfer files, newest first', access: accounting, scope: 'exports:write',
+    handler: async (_i, ctx, c) => c.reimbursements.batches(ctx.tenant),
+  }),
+  route({
+    method: 'get', path: '/exports/sepa/:id/file', tag: 'exports', summary: 'The pain.001 file', access: accounting, scope: 'exports:write', params: IdParams, raw: true,
+    handler: async ({ params }, ctx, c) => {
+      const { batch, body } = await c.reimbursements.open(ctx.tenant, params.id);
+      ctx.res.setHeader('Content-Type', 'application/xml');
+      ctx.res.setHeader('Content-Length', String(batch.size));
+      ctx.res.setHeader('Content-Disposition', contentDisposition(`${batch.messageId}.xml`, false));
+      await send(body, ctx.res);
+    },
+  }),
+  route({
+    method: 'post', path: '/exports/sepa/:id/confirm', tag: 'exports', summary: 'The bank executed the transfers: the expenses become reimbursed and their owners are told', access: accounting, scope: 'exports:write', params: IdParams,
+    handler: async ({ params }, ctx, c) => c.reimbursements.confirm(ctx.tenant, ctx.actor, params.id),
   }),
   route({
     method: 'get', path: '/exports', tag: 'exports', summary: 'Export batches, newest first', access: payroll, scope: 'exports:write',

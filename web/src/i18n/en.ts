@@ -890,6 +890,7 @@ const en: Record<keyof typeof fr, string> = {
   'notifications.kind.approved': 'Expense approved: {expense}',
   'notifications.kind.rejected': 'Expense rejected: {expense}',
   'notifications.kind.returned': 'Expense to correct: {expense}',
+  'notifications.kind.reimbursed': 'Expense reimbursed by transfer: {expense}',
   'notifications.kind.corrected': 'Expense corrected by the verifier: {expense}',
   'expense.submit.incomplete': 'Complete the expense before submitting it: {fields}.',
   'workflow.returned.then': 'Correct the expense, save, then submit it again from its page.',

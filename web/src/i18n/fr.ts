@@ -890,6 +890,7 @@ const fr = {
   'notifications.kind.approved': 'Dépense approuvée\u00a0: {expense}',
   'notifications.kind.rejected': 'Dépense rejetée\u00a0: {expense}',
   'notifications.kind.returned': 'Dépense à corriger\u00a0: {expense}',
+  'notifications.kind.reimbursed': 'Dépense remboursée par virement\u00a0: {expense}',
   'notifications.kind.corrected': 'Dépense corrigée par le contrôle\u00a0: {expense}',
   'expense.submit.incomplete': 'Complétez la dépense avant de la soumettre\u00a0: {fields}.',
   'workflow.returned.then': 'Corrigez la dépense, enregistrez, puis soumettez-la de nouveau depuis sa page.',
