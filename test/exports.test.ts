@@ -105,6 +105,41 @@ describe('accounting export', () => {
     expect(pw.worksheets[0]!.getRow(2).getCell(6).value).toBe(122.6);
   });
 
+  it('receipts of a selection: one PDF (cover, image embedded, PDF pages copied) and a ZIP of the originals byte for byte, a folder per expense; drafts and unknown ids refused', async () => {
+    const { me, ids } = await soloWithVerified(['Hôtel du Parc', 'Taxi']);
+    const { png, receiptPdf } = await import('./support/images.ts');
+    const pdf = await receiptPdf(['HOTEL DU PARC', 'TOTAL 61,30']);
+    const image = png(40, 60);
+    const attach = (id: string, data: Buffer, name: string, type: string) => me.agent.post(`/api/v1/expenses/${id}/receipts`).set('X-CSRF-Token', me.csrf).attach('files', data, { filename: name, contentType: type });
+    // receipts are attached to drafts: a fresh one for each, submitted (Solo: verified) afterwards
+    const cats = (await me.get('/api/v1/categories')).body.items;
+    const pm = (await me.get('/api/v1/payment-methods')).body.items[0].id;
+    const withReceipts: string[] = [];
+    for (const [merchant, data, name, type] of [['Hôtel du Parc', pdf, 'facture.pdf', 'application/pdf'], ['Taxi', image, 'taxi.png', 'image/png']] as const) {
+      const e = (await me.post('/api/v1/expenses', { date: '2026-04-02', merchant, categoryId: cats[0].id, paymentMethodId: pm, amountMinor: 1000, currency: 'EUR' })).body;
+      expect((await attach(e.id, data as Buffer, name, type)).status).toBe(201);
+      const v = (await me.get(`/api/v1/expenses/${e.id}`)).body.version;
+      await me.post(`/api/v1/expenses/${e.id}/submit`, { version: v });
+      withReceipts.push(e.id);
+    }
+    const pdfRes = await binary(me.post('/api/v1/exports/receipts', { expenseIds: [...withReceipts, ids[0]], format: 'pdf' }));
+    expect(pdfRes.status).toBe(200);
+    const { PDFDocument } = await import('pdf-lib');
+    const bundle = await PDFDocument.load(bytesOf(pdfRes));
+    expect(bundle.getPageCount()).toBe(1 + 1 + 1); // cover, the PDF receipt's page, the image's page
+    const zipRes = await binary(me.post('/api/v1/exports/receipts', { expenseIds: withReceipts, format: 'zip' }));
+    expect(zipRes.headers['content-type']).toBe('application/zip');
+    const JSZip = (await import('jszip')).default;
+    const zip = await JSZip.loadAsync(bytesOf(zipRes));
+    const names = Object.keys(zip.files).filter((n) => !zip.files[n]!.dir).sort();
+    expect(names).toEqual([expect.stringMatching(/^2026-04-02_Hotel-du-Parc_[0-9a-f]{8}\/facture\.pdf$/), expect.stringMatching(/^2026-04-02_Taxi_[0-9a-f]{8}\/taxi\.png$/)]);
+    expect(Buffer.compare(await zip.file(names[0]!)!.async('nodebuffer'), pdf)).toBe(0);
+    expect(Buffer.compare(await zip.file(names[1]!)!.async('nodebuffer'), image)).toBe(0);
+    const draft = (await me.post('/api/v1/expenses', { date: '2026-04-03', merchant: 'Brouillon', categoryId: cats[0].id, paymentMethodId: pm, amountMinor: 100, currency: 'EUR' })).body;
+    expect((await me.post('/api/v1/exports/receipts', { expenseIds: [draft.id], format: 'zip' })).status).toBe(404);
+    expect((await me.post('/api/v1/exports/receipts', { expenseIds: [], format: 'zip' })).status).toBe(400);
+  });
+
   it('a batch is immutable for the service role (UPDATE, DELETE, TRUNCATE refused); only the file-removed mark may be set, once', async () => {
     const { me } = await soloWithVerified(['Librairie']);
     const b = (await me.post('/api/v1/exports/accounting', { from: '2026-03-01', to: '2026-03-31' })).body;

@@ -66,6 +66,7 @@ export type AuditEventBody =
   | { type: 'payroll_preset.saved'; data: { columns: string[]; perCategory: boolean } }
   | { type: 'payroll_preset.deleted'; data: Record<string, never> }
   | { type: 'bank_account.set'; data: { country: string } }
+  | { type: 'export.receipts'; data: { format: 'pdf' | 'zip'; expenses: number; receipts: number } }
   | { type: 'sepa.created'; data: { transfers: number; totalMinor: number; sha256: string } }
   | { type: 'sepa.confirmed'; data: { reimbursed: number } }
   | { type: 'export.created'; data: { kind: 'accounting' | 'payroll'; format: string; expenses: number; rows: number; sha256: string; reexport: boolean } }
@@ -188,6 +189,7 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'payroll_preset.saved': () => `${who} a enregistré un modèle d’export de paie (${list(d.columns)})`,
         'payroll_preset.deleted': () => `${who} a supprimé un modèle d’export de paie`,
         'bank_account.set': () => `${who} a enregistré un compte bancaire (${d.country}) pour ${target}`,
+        'export.receipts': () => `${who} a exporté les justificatifs de ${d.expenses} dépense(s) en ${String(d.format).toUpperCase()}`,
         'sepa.created': () => `${who} a préparé un fichier de virements SEPA : ${d.transfers} virement(s), ${money(d.totalMinor, 'EUR')}`,
         'sepa.confirmed': () => `${who} a confirmé des virements SEPA : ${d.reimbursed} dépense(s) remboursée(s)`,
         'export.created': () => `${who} a exporté ${d.expenses} dépense(s) en ${String(d.format).toUpperCase()} (${d.rows} ligne(s))${d.reexport ? ', réexport demandé' : ''}`,
@@ -262,6 +264,7 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'payroll_preset.saved': () => `${who} saved a payroll export preset (${list(d.columns)})`,
         'payroll_preset.deleted': () => `${who} deleted a payroll export preset`,
         'bank_account.set': () => `${who} saved a bank account (${d.country}) for ${target}`,
+        'export.receipts': () => `${who} exported the receipts of ${d.expenses} expense(s) as ${String(d.format).toUpperCase()}`,
         'sepa.created': () => `${who} prepared a SEPA transfer file: ${d.transfers} transfer(s), ${money(d.totalMinor, 'EUR')}`,
         'sepa.confirmed': () => `${who} confirmed SEPA transfers: ${d.reimbursed} expense(s) reimbursed`,
         'export.created': () => `${who} exported ${d.expenses} expense(s) as ${String(d.format).toUpperCase()} (${d.rows} row(s))${d.reexport ? ', re-export asked' : ''}`,

@@ -5,6 +5,7 @@ import { contentDisposition, send } from '../../http/download.ts';
 import { route } from '../../http/routes.ts';
 import { PAYROLL_FIELDS } from '../../../storage/db/schema.ts';
 import { IdParams } from '../users/users.schemas.ts';
+import { receiptsPdf, receiptsZip } from './receipt-bundles.ts';
 
 const accounting = { kind: 'client', roles: ['accountant', 'admin'] } as const;
 const payroll = { kind: 'client', roles: ['payroll', 'accountant', 'admin'] } as const;
@@ -33,6 +34,7 @@ const PresetInput = z.strictObject({ name: z.string().trim().min(1).max(100), ..
 const PayrollExport = z.strictObject({ from: day, to: day, format: z.enum(['csv', 'xlsx']).default('csv'), presetId: z.uuid().optional(), columns: PayrollColumns.columns.optional(), perCategory: z.boolean().optional() });
 const BankAccountInput = z.strictObject({ holder: z.string().trim().min(1).max(70), iban: z.string().trim().min(15).max(42), bic: z.string().trim().max(14).nullable().optional() });
 const CompanyAccountInput = z.strictObject({ name: z.string().trim().min(1).max(70), iban: z.string().trim().min(15).max(42), bic: z.string().trim().max(14).nullable().optional() });
+const ReceiptsInput = z.strictObject({ expenseIds: z.array(z.uuid()).min(1).max(200), format: z.enum(['pdf', 'zip']) });
 const SepaInput = z.strictObject({ executionDate: day });
 const employee = { kind: 'client', roles: ['employee'] } as const;
 const AccountingExport = z.strictObject({ from: day, to: day, format: z.enum(['csv', 'fec', 'xlsx']).default('csv'), reexport: z.boolean().optional() });
@@ -49,6 +51,22 @@ export const exportsRoutes = [
   route({
     method: 'post', path: '/exports/accounting', tag: 'exports', summary: 'Export the verified expenses of a period as accounting entries (CSV, FEC or xlsx); they become exported', access: accounting, scope: 'exports:write', body: AccountingExport, status: 201,
     handler: async ({ body }, ctx, c) => c.exports.accounting(ctx.tenant, ctx.actor, body),
+  }),
+  route({
+    method: 'post', path: '/exports/receipts', tag: 'exports', summary: 'The receipts of chosen expenses: one PDF (a cover page, then every receipt) or a ZIP of originals and JPEG renditions, a folder per expense', access: accounting, scope: 'exports:write', body: ReceiptsInput, raw: true,
+    handler: async ({ body }, ctx, c) => {
+      const expenses = await c.exports.bundle(ctx.tenant, ctx.actor, body.expenseIds, body.format);
+      const stamp = new Date().toISOString().slice(0, 10);
+      if (body.format === 'pdf') {
+        const pdf = await receiptsPdf(expenses, { title: 'Justificatifs', generatedAt: new Date().toISOString() });
+        ctx.res.setHeader('Content-Type', 'application/pdf');
+        ctx.res.setHeader('Content-Disposition', contentDisposition(`justificatifs-${stamp}.pdf`, false));
+        return void ctx.res.end(pdf);
+      }
+      ctx.res.setHeader('Content-Type', 'application/zip');
+      ctx.res.setHeader('Content-Disposition', contentDisposition(`justificatifs-${stamp}.zip`, false));
+      await receiptsZip(expenses, ctx.res);
+    },
   }),
   // reimbursement by SEPA credit transfer (R-ACC-5) — before /exports/:id, which would take /exports/sepa
   route({

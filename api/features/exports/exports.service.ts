@@ -17,6 +17,8 @@ import type { AuditActor, AuditService } from '../audit/audit.service.ts';
 import { csvText } from './csv.ts';
 import { accountingCells, CSV_HEADER, fecFileName, fecText, ledgerEntries, neutraliseFormula, textRows, type Cell, type LedgerExpense, type LedgerSettings } from './ledger.ts';
 import { xlsxBuffer } from './xlsx.ts';
+import type { BundleExpense } from './receipt-bundles.ts';
+import { receiptKey, renditionKey } from '../../../storage/objects/keys.ts';
 
 export interface AccountingSettings {
   siren: string | null;
@@ -272,6 +274,42 @@ export class ExportsService {
       await this.d.objects.delete(key).catch(() => {});
       throw err;
     }
+  }
+
+  /** The selected expenses (never drafts: they are their owners' alone) with their receipts, for a PDF or ZIP bundle. */
+  async bundle(tdb: TenantDb, actor: AuditActor, ids: string[], format: 'pdf' | 'zip'): Promise<BundleExpense[]> {
+    const rows = await tdb.raw
+      .selectFrom('expense as e')
+      .innerJoin('app_user as u', 'u.id', 'e.user_id')
+      .select(['e.id', 'e.expense_date', 'e.merchant', 'e.converted_minor', 'e.client_currency', 'e.status', 'u.name'])
+      .where('e.tenant_id', '=', tdb.tenantId)
+      .where('e.id', 'in', ids)
+      .where('e.status', '<>', 'draft')
+      .orderBy('e.expense_date')
+      .orderBy('e.id')
+      .execute();
+    const found = new Set(rows.map((r) => r.id));
+    const unknown = ids.filter((id) => !found.has(id));
+    if (unknown.length) throw new AppError('not-found', `No such submitted expense: ${unknown.join(', ')}`);
+    const receipts = await tdb.raw
+      .selectFrom('receipt as r')
+      .innerJoin('receipt_blob as b', (j) => j.onRef('b.tenant_id', '=', 'r.tenant_id').onRef('b.sha256', '=', 'r.sha256'))
+      .leftJoin('receipt_rendition as n', (j) => j.onRef('n.tenant_id', '=', 'r.tenant_id').onRef('n.original_sha256', '=', 'r.sha256').on('n.name', '=', 'normalized'))
+      .select(['r.expense_id', 'r.sha256', 'r.original_name', 'b.media_type', 'n.name as rendition'])
+      .where('r.tenant_id', '=', tdb.tenantId)
+      .where('r.expense_id', 'in', ids)
+      .orderBy('r.created_at')
+      .execute();
+    const t = tdb.tenantId;
+    await this.d.audit.record(tdb.raw, actor, { type: 'export.receipts', tenantId: t, target: { type: 'tenant', id: t }, data: { format, expenses: rows.length, receipts: receipts.length } });
+    return rows.map((e) => ({
+      id: e.id, date: e.expense_date, merchant: e.merchant, amountMinor: Number(e.converted_minor), currency: e.client_currency, status: e.status, employee: e.name,
+      receipts: receipts.filter((r) => r.expense_id === e.id).map((r) => ({
+        name: r.original_name, mediaType: r.media_type,
+        open: () => this.d.objects.get(receiptKey(t, r.sha256)),
+        rendition: r.rendition ? () => this.d.objects.get(renditionKey(t, r.sha256, 'normalized')) : null,
+      })),
+    }));
   }
 
   private csvOptions(s: AccountingSettings) {
