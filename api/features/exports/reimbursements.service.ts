@@ -54,6 +54,15 @@ export function pain001(o: { messageId: string; createdAt: Date; executionDate: 
   ].join('\n');
 }
 
+/** A bank account as entered: the IBAN checked (400 naming it otherwise), the BIC normalised and checked when given. */
+function account(b: { iban: string; bic?: string | null }) {
+  const c = checkIban(b.iban);
+  if (!c.ok) throw new AppError('validation', `This IBAN is not valid: ${c.problem}`, { errors: [{ path: 'iban', message: c.problem }] });
+  const bic = b.bic ? b.bic.replace(/\s/g, '').toUpperCase() : null;
+  if (bic && !isBic(bic)) throw new AppError('validation', 'This BIC is not valid (8 or 11 letters and digits)', { errors: [{ path: 'bic', message: 'not a BIC' }] });
+  return { iban: c, bic };
+}
+
 export class ReimbursementsService {
   constructor(private readonly d: { objects: ObjectStore; clock: Clock; audit: AuditService; mailer: Mailer; dataKey: DataKey; publicUrl: string }) {}
 
@@ -64,10 +73,7 @@ export class ReimbursementsService {
 
   /** An employee's own account: checked, sealed (bound to the user), kept masked for display. */
   async setBankAccount(tdb: TenantDb, userId: string, actor: AuditActor, b: { holder: string; iban: string; bic?: string | null }) {
-    const c = checkIban(b.iban);
-    if (!c.ok) throw new AppError('validation', `This IBAN is not valid: ${c.problem}`, { errors: [{ path: 'iban', message: c.problem }] });
-    const bic = b.bic ? b.bic.replace(/\s/g, '').toUpperCase() : null;
-    if (bic && !isBic(bic)) throw new AppError('validation', 'This BIC is not valid (8 or 11 letters and digits)', { errors: [{ path: 'bic', message: 'not a BIC' }] });
+    const { iban: c, bic } = account(b);
     await tdb.transaction(async (tx) => {
       const row = { holder: b.holder, iban_sealed: this.d.dataKey.seal(c.iban, `bank:${userId}`), iban_masked: maskIban(c.iban), country: c.country, bic, updated_at: this.d.clock.now() };
       await tx.insertInto('bank_account', { user_id: userId, ...row }).onConflict((oc) => oc.column('user_id').doUpdateSet(row)).execute();
@@ -82,10 +88,7 @@ export class ReimbursementsService {
   }
 
   async setCompanyAccount(tdb: TenantDb, actor: AuditActor, b: { name: string; iban: string; bic?: string | null }) {
-    const c = checkIban(b.iban);
-    if (!c.ok) throw new AppError('validation', `This IBAN is not valid: ${c.problem}`, { errors: [{ path: 'iban', message: c.problem }] });
-    const bic = b.bic ? b.bic.replace(/\s/g, '').toUpperCase() : null;
-    if (bic && !isBic(bic)) throw new AppError('validation', 'This BIC is not valid (8 or 11 letters and digits)', { errors: [{ path: 'bic', message: 'not a BIC' }] });
+    const { iban: c, bic } = account(b);
     await tdb.transaction(async (tx) => {
       await tx.insertInto('accounting_settings', { updated_at: this.d.clock.now() }).onConflict((oc) => oc.column('tenant_id').doNothing()).execute();
       await tx.updateTable('accounting_settings').set({ company_name: b.name, company_iban_sealed: this.d.dataKey.seal(c.iban, `company:${tx.tenantId}`), company_iban_masked: maskIban(c.iban), company_bic: bic, updated_at: this.d.clock.now() }).execute();
