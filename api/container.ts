@@ -9,6 +9,7 @@ import { requestTimestamp } from './infra/timestamp.ts';
 import { VaultService } from './features/vault/vault.service.ts';
 import { ExportsService } from './features/exports/exports.service.ts';
 import { ReimbursementsService } from './features/exports/reimbursements.service.ts';
+import { ReversibilityService } from './features/exports/reversibility.service.ts';
 import { loadOrCreateDataKey, type DataKey } from './infra/data-key.ts';
 import { JOBS, type Jobs } from '../storage/queue/contract.ts';
 import { JobQueue } from '../storage/queue/queue.ts';
@@ -67,6 +68,8 @@ export interface Container {
   /** Accounting and payroll exports (R-ACC). */
   exports: ExportsService;
   reimbursements: ReimbursementsService;
+  /** Full exports of a Client (R-REV-1). */
+  reversibility: ReversibilityService;
   close(): Promise<void>;
 }
 
@@ -124,6 +127,7 @@ export async function createContainer(config: Config, o: ContainerOverrides = {}
     vaultStore,
     vaultKey,
     exports: new ExportsService({ objects, clock, audit }),
+    reversibility: new ReversibilityService({ db: k, objects, queue, clock, audit, mailer, publicUrl: config.publicUrl }),
     reimbursements: new ReimbursementsService({ objects, clock, audit, mailer, publicUrl: config.publicUrl, dataKey: o.dataKey ?? loadOrCreateDataKey(config.dataKeyFile, !config.database.url || config.env !== 'production') }),
     close: async () => {
       await expenseEvents.close();

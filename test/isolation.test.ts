@@ -81,6 +81,12 @@ async function aExport(): Promise<string> {
   await ctx.c.workflow.verify(tdbA(), principalOf(A.admin.id, ['admin', 'verifier']), actorA(), e.id, { version: e.version });
   return (await ctx.c.exports.accounting(tdbA(), actorA(), { from: '2026-01-01', to: '2026-01-31', format: 'csv', reexport: true })).id;
 }
+/** A finished full export of A (made at once, as the worker would). */
+async function aFullExport(): Promise<string> {
+  const e = await ctx.c.reversibility.start(tdbA(), actorA());
+  await ctx.c.reversibility.run(A.tenantId, e.id);
+  return e.id;
+}
 /** A SEPA transfer file of A: a freshly exported expense of A's employee, who has an IBAN. */
 async function aSepa(): Promise<string> {
   await aExport();
@@ -172,6 +178,8 @@ const fixtures: Record<string, () => Promise<Call>> = {
   // exports (R-ACC): a batch of A's
   'get /exports/:id': async () => ({ params: { id: await aExport() } }),
   'get /exports/:id/file': async () => ({ params: { id: await aExport() } }),
+  'get /exports/full/:id': async () => ({ params: { id: await aFullExport() } }),
+  'get /exports/full/:id/file': async () => ({ params: { id: await aFullExport() } }),
   'get /exports/sepa/:id/file': async () => ({ params: { id: await aSepa() } }),
   'post /exports/sepa/:id/confirm': async () => ({ params: { id: await aSepa() } }),
   'delete /exports/payroll/presets/:id': async () => ({ params: { id: (await ctx.c.exports.savePreset(tdbA(), actorA(), { name: `A preset ${Math.random()}`, columns: [{ field: 'payrollId', header: 'M' }], perCategory: false })).id } }),

@@ -7,6 +7,7 @@ import type { JobContext, JobHandlerFn } from './job-runner.ts';
 import { receiptOcr } from './jobs/receipt-ocr.ts';
 import { receiptRender } from './jobs/receipt-render.ts';
 import { vaultDeposit } from './jobs/vault.ts';
+import type { JobPayload as P } from '../storage/queue/contract.ts';
 
 export type JobHandler<N extends JobName> = (c: Container, payload: JobPayload<N>, ctx: JobContext) => Promise<unknown>;
 export interface HandlerEntry {
@@ -19,6 +20,7 @@ export const jobHandlers: readonly HandlerEntry[] = [
   handle('receipt.render', receiptRender),
   handle('receipt.ocr', receiptOcr),
   handle('vault.deposit', vaultDeposit),
+  handle('client.export', (c, p: P<'client.export'>) => c.reversibility.run(p.tenantId, p.exportId)),
 ];
 
 export class HandlerRegistryError extends Error {}

@@ -669,6 +669,23 @@ export interface SepaBatchTable {
   closed_by: string | null;
 }
 
+// ————— reversibility (013_reversibility.sql)
+export interface ClientExportTable {
+  id: string;
+  tenant_id: string;
+  requested_by: string;
+  requested_at: Timestamp;
+  status: Default<'queued' | 'running' | 'done' | 'failed'>;
+  progress: ColumnType<Record<string, unknown>, string | undefined, string>;
+  file_key: string | null;
+  sha256: string | null;
+  size: ColumnType<number | null, number | null | undefined, number | null>;
+  files: number | null;
+  finished_at: Date | null;
+  expires_at: Date | null;
+  error: string | null;
+}
+
 export interface DB {
   tenant: TenantTable;
   team: TeamTable;
@@ -724,6 +741,7 @@ export interface DB {
   payroll_preset: PayrollPresetTable;
   bank_account: BankAccountTable;
   sepa_batch: SepaBatchTable;
+  client_export: ClientExportTable;
 }
 
 /** Tables that belong to one Client: tenant-scoped access is the only way to reach them. */

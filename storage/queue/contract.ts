@@ -57,6 +57,16 @@ export const JOBS = {
     maxBackoffMs: 6 * 60 * 60_000,
     singletonKey: (p) => `${p.tenantId}:${p.expenseId}`,
   }),
+  /** A full export of a Client (R-REV-1): every record as CSV and xlsx, every receipt, a manifest; one ZIP streamed into the object store. */
+  'client.export': job({
+    payload: z.strictObject({ tenantId: z.uuid(), exportId: z.uuid() }),
+    maxAttempts: 3,
+    priority: 30,
+    leaseMs: 30 * 60_000,
+    backoffMs: 5 * 60_000,
+    maxBackoffMs: 60 * 60_000,
+    singletonKey: (p) => p.exportId,
+  }),
 } satisfies JobContract;
 
 export type Jobs = typeof JOBS;

@@ -66,6 +66,7 @@ export type AuditEventBody =
   | { type: 'payroll_preset.saved'; data: { columns: string[]; perCategory: boolean } }
   | { type: 'payroll_preset.deleted'; data: Record<string, never> }
   | { type: 'bank_account.set'; data: { country: string } }
+  | { type: 'client_export.requested'; data: Record<string, never> }
   | { type: 'export.receipts'; data: { format: 'pdf' | 'zip'; expenses: number; receipts: number } }
   | { type: 'sepa.created'; data: { transfers: number; totalMinor: number; sha256: string } }
   | { type: 'sepa.confirmed'; data: { reimbursed: number } }
@@ -94,8 +95,8 @@ export interface DescribableEvent {
 }
 
 const TARGET_NOUN: Record<Locale, Record<string, string>> = {
-  fr: { sepa_batch: 'le fichier de virements', payroll_preset: 'le modèle de paie', export_batch: 'l’export', vault_hold: 'la conservation', vault_destruction: 'la destruction', vault_object: 'l’objet', user: 'l’utilisateur', team: 'l’équipe', api_token: 'le jeton d’API', tenant: 'le Client', category: 'la catégorie', payment_method: 'le moyen de paiement', expense: 'la dépense', exchange_rate: 'le taux', vehicle: 'le véhicule', per_diem_rate: 'le forfait' },
-  en: { sepa_batch: 'transfer file', payroll_preset: 'payroll preset', export_batch: 'export', vault_hold: 'hold', vault_destruction: 'destruction', vault_object: 'object', user: 'user', team: 'team', api_token: 'API token', tenant: 'Client', category: 'category', payment_method: 'payment method', expense: 'expense', exchange_rate: 'rate', vehicle: 'vehicle', per_diem_rate: 'per-diem rate' },
+  fr: { client_export: 'l’export complet', sepa_batch: 'le fichier de virements', payroll_preset: 'le modèle de paie', export_batch: 'l’export', vault_hold: 'la conservation', vault_destruction: 'la destruction', vault_object: 'l’objet', user: 'l’utilisateur', team: 'l’équipe', api_token: 'le jeton d’API', tenant: 'le Client', category: 'la catégorie', payment_method: 'le moyen de paiement', expense: 'la dépense', exchange_rate: 'le taux', vehicle: 'le véhicule', per_diem_rate: 'le forfait' },
+  en: { client_export: 'full export', sepa_batch: 'transfer file', payroll_preset: 'payroll preset', export_batch: 'export', vault_hold: 'hold', vault_destruction: 'destruction', vault_object: 'object', user: 'user', team: 'team', api_token: 'API token', tenant: 'Client', category: 'category', payment_method: 'payment method', expense: 'expense', exchange_rate: 'rate', vehicle: 'vehicle', per_diem_rate: 'per-diem rate' },
 };
 const REASONS: Record<Locale, Record<string, string>> = {
   fr: {
@@ -189,6 +190,7 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'payroll_preset.saved': () => `${who} a enregistré un modèle d’export de paie (${list(d.columns)})`,
         'payroll_preset.deleted': () => `${who} a supprimé un modèle d’export de paie`,
         'bank_account.set': () => `${who} a enregistré un compte bancaire (${d.country}) pour ${target}`,
+        'client_export.requested': () => `${who} a demandé l’export complet des données du Client`,
         'export.receipts': () => `${who} a exporté les justificatifs de ${d.expenses} dépense(s) en ${String(d.format).toUpperCase()}`,
         'sepa.created': () => `${who} a préparé un fichier de virements SEPA : ${d.transfers} virement(s), ${money(d.totalMinor, 'EUR')}`,
         'sepa.confirmed': () => `${who} a confirmé des virements SEPA : ${d.reimbursed} dépense(s) remboursée(s)`,
@@ -264,6 +266,7 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'payroll_preset.saved': () => `${who} saved a payroll export preset (${list(d.columns)})`,
         'payroll_preset.deleted': () => `${who} deleted a payroll export preset`,
         'bank_account.set': () => `${who} saved a bank account (${d.country}) for ${target}`,
+        'client_export.requested': () => `${who} asked for the full export of the Client's data`,
         'export.receipts': () => `${who} exported the receipts of ${d.expenses} expense(s) as ${String(d.format).toUpperCase()}`,
         'sepa.created': () => `${who} prepared a SEPA transfer file: ${d.transfers} transfer(s), ${money(d.totalMinor, 'EUR')}`,
         'sepa.confirmed': () => `${who} confirmed SEPA transfers: ${d.reimbursed} expense(s) reimbursed`,

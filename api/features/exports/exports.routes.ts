@@ -37,6 +37,7 @@ const CompanyAccountInput = z.strictObject({ name: z.string().trim().min(1).max(
 const ReceiptsInput = z.strictObject({ expenseIds: z.array(z.uuid()).min(1).max(200), format: z.enum(['pdf', 'zip']) });
 const SepaInput = z.strictObject({ executionDate: day });
 const employee = { kind: 'client', roles: ['employee'] } as const;
+const admin = { kind: 'client', roles: ['admin'] } as const;
 const AccountingExport = z.strictObject({ from: day, to: day, format: z.enum(['csv', 'fec', 'xlsx']).default('csv'), reexport: z.boolean().optional() });
 
 export const exportsRoutes = [
@@ -66,6 +67,29 @@ export const exportsRoutes = [
       ctx.res.setHeader('Content-Type', 'application/zip');
       ctx.res.setHeader('Content-Disposition', contentDisposition(`justificatifs-${stamp}.zip`, false));
       await receiptsZip(expenses, ctx.res);
+    },
+  }),
+  // reversibility (R-REV-1): the Client's everything, in one ZIP made in the background
+  route({
+    method: 'post', path: '/exports/full', tag: 'exports', summary: 'Start a full export of the Client (every record as CSV and xlsx, every receipt, a manifest); the admin is told when it is ready', access: admin, status: 202,
+    handler: async (_i, ctx, c) => c.reversibility.start(ctx.tenant, ctx.actor),
+  }),
+  route({
+    method: 'get', path: '/exports/full', tag: 'exports', summary: 'Full exports with their progress', access: admin,
+    handler: async (_i, ctx, c) => c.reversibility.list(ctx.tenant),
+  }),
+  route({
+    method: 'get', path: '/exports/full/:id', tag: 'exports', summary: 'One full export and its progress', access: admin, params: IdParams,
+    handler: async ({ params }, ctx, c) => c.reversibility.get(ctx.tenant, params.id),
+  }),
+  route({
+    method: 'get', path: '/exports/full/:id/file', tag: 'exports', summary: 'The ZIP (410 once the link has expired)', access: admin, params: IdParams, raw: true,
+    handler: async ({ params }, ctx, c) => {
+      const { export: e, body } = await c.reversibility.open(ctx.tenant, params.id);
+      ctx.res.setHeader('Content-Type', 'application/zip');
+      ctx.res.setHeader('Content-Length', String(e.size));
+      ctx.res.setHeader('Content-Disposition', contentDisposition(`justif-export-${e.finishedAt?.slice(0, 10)}.zip`, false));
+      await send(body, ctx.res);
     },
   }),
   // reimbursement by SEPA credit transfer (R-ACC-5) — before /exports/:id, which would take /exports/sepa
