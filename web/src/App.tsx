@@ -22,6 +22,7 @@ import { SettingsPage } from './pages/Settings.tsx';
 import { ApprovalsPage } from './pages/Approvals.tsx';
 import { VerificationsPage } from './pages/Verifications.tsx';
 import { VaultPage } from './pages/Vault.tsx';
+import { ExportsPage } from './pages/Exports.tsx';
 import { CountsContext, NavCount, useLiveCounts } from './components/workflow.tsx';
 import type { WorkflowCounts } from './api.ts';
 
@@ -48,6 +49,9 @@ const clientUser = (s: Session) => !isVendor(s);
 const verifier = (s: Session) => !isVendor(s) && hasRole(s, 'verifier');
 /** The vault: admins change it, accountants read it (as the API allows). */
 const vaultReader = (s: Session) => !isVendor(s) && (hasRole(s, 'admin') || hasRole(s, 'accountant'));
+/** Exports: accountants and admins; payroll users the payroll export and the history (the page shows only those tabs). */
+const exporter = (s: Session) => !isVendor(s) && (hasRole(s, 'admin') || hasRole(s, 'accountant') || hasRole(s, 'payroll'));
+const accountingUser = (s: Session) => !isVendor(s) && (hasRole(s, 'admin') || hasRole(s, 'accountant'));
 
 interface AppRoute {
   path: string;
@@ -79,11 +83,17 @@ export const appRoutes: AppRoute[] = [
   { path: '/settings/rates', allow: clientAdmin, render: () => <SettingsPage tab="rates" /> },
   { path: '/settings/ocr-failures', allow: clientAdmin, render: () => <SettingsPage tab="ocr-failures" /> },
   { path: '/settings/workflow', allow: clientAdmin, render: () => <SettingsPage tab="workflow" /> },
+  { path: '/settings/reversibility', allow: clientAdmin, render: () => <SettingsPage tab="reversibility" /> },
   { path: '/vault', allow: vaultReader, render: () => <VaultPage tab="overview" />, nav: { label: 'nav.vault', section: '/vault' } },
   { path: '/vault/deposits', allow: vaultReader, render: () => <VaultPage tab="deposits" /> },
   { path: '/vault/checkpoints', allow: vaultReader, render: () => <VaultPage tab="checkpoints" /> },
   { path: '/vault/holds', allow: vaultReader, render: () => <VaultPage tab="holds" /> },
   { path: '/vault/destructions', allow: vaultReader, render: () => <VaultPage tab="destructions" /> },
+  { path: '/exports', allow: exporter, render: () => <ExportsPage tab="accounting" />, nav: { label: 'nav.exports', section: '/exports' } },
+  { path: '/exports/payroll', allow: exporter, render: () => <ExportsPage tab="payroll" /> },
+  { path: '/exports/reimbursements', allow: accountingUser, render: () => <ExportsPage tab="reimbursements" /> },
+  { path: '/exports/history', allow: exporter, render: () => <ExportsPage tab="history" /> },
+  { path: '/exports/settings', allow: accountingUser, render: () => <ExportsPage tab="settings" /> },
   { path: '/audit', allow: clientAdmin, render: () => <AuditPage />, nav: { label: 'nav.audit', section: '/audit' } },
   { path: '/clients', allow: operator, render: () => <ClientsPage />, nav: { label: 'nav.clients', section: '/clients' } },
   { path: '/profile', allow: everyone, render: () => <ProfilePage />, nav: { label: 'nav.profile', section: '/profile' } },

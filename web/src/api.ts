@@ -17,6 +17,10 @@ import type { WorkflowService } from '../../api/features/workflow/workflow.servi
 import type { WorkflowSettingsService } from '../../api/features/workflow/workflow-settings.service.ts';
 import type { VaultService, VaultSettings as VaultSettingsType } from '../../api/features/vault/vault.service.ts';
 import type { VaultProtection as VaultProtectionType } from '../../storage/objects/vault-store.ts';
+import type { AccountingSettings as AccountingSettingsType, ExportsService } from '../../api/features/exports/exports.service.ts';
+import type { ReimbursementsService } from '../../api/features/exports/reimbursements.service.ts';
+import type { ReversibilityService } from '../../api/features/exports/reversibility.service.ts';
+import type { PayrollField as PayrollFieldType } from '../../storage/db/schema.ts';
 
 export type Session = z.infer<typeof SessionView>;
 export type User = UserView;
@@ -58,6 +62,7 @@ export type ScanResult = z.infer<typeof ScanResultSchema>;
 
 // The approval workflow (api/features/workflow): its answers are typed by what the services return.
 type Answer<F extends (...a: never[]) => unknown> = Awaited<ReturnType<F>>;
+export type ClientExport = Answer<ReversibilityService['get']>;
 /** GET /expenses/:id/workflow: chain, decisions, transitions, corrections, violations. */
 export type WorkflowTimeline = Answer<WorkflowService['timeline']>;
 export type ChainStep = WorkflowTimeline['chain'][number];
@@ -115,6 +120,28 @@ export type VaultDestructionKind = VaultAnalysis['kind'];
 export type VaultDestruction = Answer<VaultService['destructions']>[number];
 /** POST /vault/destructions/:id/approve. */
 export type VaultApproval = Answer<VaultService['approveDestruction']>;
+
+// Exports and reimbursements (api/features/exports): typed by what the services return.
+/** GET /exports/settings (PATCH takes any part of it but `nextEntryNumber`, answers the whole). */
+export type AccountingSettings = AccountingSettingsType;
+export type AccountingSettingsPatch = Partial<Omit<AccountingSettings, 'nextEntryNumber'>>;
+/** An export batch: POST /exports/accounting and /exports/payroll, GET /exports (items) and /exports/:id. */
+export type ExportBatch = Answer<ExportsService['accounting']>;
+/** GET /exports/payroll/presets (items). */
+export type PayrollPreset = Answer<ExportsService['presets']>['items'][number];
+export type PayrollField = PayrollFieldType;
+export type PayrollColumn = PayrollPreset['columns'][number];
+/** GET/PUT /me/bank-account: `account` (the IBAN masked), null before one is entered. */
+export type BankAccount = NonNullable<Answer<ReimbursementsService['bankAccount']>>;
+/** GET/PUT /exports/company-account: `account`, null before one is entered. */
+export type CompanyAccount = NonNullable<Answer<ReimbursementsService['companyAccount']>>;
+/** A SEPA transfer file: GET /exports/sepa (items). */
+export type SepaBatch = Answer<ReimbursementsService['batch']>;
+/** POST /exports/sepa: the batch and the employees left out for want of an IBAN. */
+export type SepaPrepared = Answer<ReimbursementsService['sepa']>;
+export type SepaMissing = SepaPrepared['missing'][number];
+/** POST /exports/sepa/:id/confirm. */
+export type SepaConfirmed = Answer<ReimbursementsService['confirm']>;
 
 export const API = '/api/v1';
 const PROBLEM_BASE = 'https://justif.app/problems/';

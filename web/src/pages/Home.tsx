@@ -6,7 +6,7 @@ import { useI18n, type MessageKey } from '../i18n/index.tsx';
 import { Link } from '../router.tsx';
 import { isVendor, useSignedIn } from '../session.tsx';
 
-const DESCRIPTIONS: Record<string, MessageKey> = { '/expenses': 'home.expenses.desc', '/expenses/new': 'home.newExpense.desc', '/approvals': 'home.approvals.desc', '/verifications': 'home.verifications.desc', '/users': 'home.users.desc', '/settings': 'home.settings.desc', '/vault': 'home.vault.desc', '/audit': 'home.audit.desc', '/clients': 'home.clients.desc', '/profile': 'home.profile.desc' };
+const DESCRIPTIONS: Record<string, MessageKey> = { '/expenses': 'home.expenses.desc', '/expenses/new': 'home.newExpense.desc', '/approvals': 'home.approvals.desc', '/verifications': 'home.verifications.desc', '/users': 'home.users.desc', '/settings': 'home.settings.desc', '/vault': 'home.vault.desc', '/exports': 'home.exports.desc', '/audit': 'home.audit.desc', '/clients': 'home.clients.desc', '/profile': 'home.profile.desc' };
 
 export function HomePage() {
   const { t } = useI18n();

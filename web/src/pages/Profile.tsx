@@ -1,11 +1,11 @@
 // Profile: name and language for everyone; approval delegations and API tokens for Client users.
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, type ApiToken, type Session } from '../api.ts';
+import { api, ApiError, type ApiToken, type BankAccount, type Session } from '../api.ts';
 import { DataTable } from '../components/lists.tsx';
 import { Badge, CheckboxGroup, FormActions, MyRoles, Notice, ProblemBox, SelectField, TextField, useConfirm, usePageTitle, useSubmit } from '../components/ui.tsx';
 import { useI18n, type Locale } from '../i18n/index.tsx';
 import { label } from '../labels.ts';
-import { isVendor, useSignedIn } from '../session.tsx';
+import { hasRole, isVendor, useSignedIn } from '../session.tsx';
 import { DelegationsCard } from '../components/delegations.tsx';
 
 export function ProfilePage() {
@@ -17,6 +17,7 @@ export function ProfilePage() {
       <h1>{t('profile.title')}</h1>
       <div className="stack">
         <IdentityCard />
+        {!isVendor(s) && hasRole(s, 'employee') && <BankAccountCard />}
         {!isVendor(s) && <DelegationsCard />}
         {!isVendor(s) && <TokensCard />}
       </div>
@@ -66,6 +67,114 @@ function IdentityCard() {
         <MyRoles roles={s.user.roles} />
         <FormActions label={t('common.save')} busy={busy} />
       </form>
+    </div>
+  );
+}
+
+/** The employee's account for reimbursements by transfer: shown masked, entered again to change it. */
+function BankAccountCard() {
+  const { t, dateTime } = useI18n();
+  const [account, setAccount] = useState<BankAccount | null | undefined>(undefined);
+  const [loadError, setLoadError] = useState<unknown>(null);
+  const [editing, setEditing] = useState(false);
+  const [holder, setHolder] = useState('');
+  const [iban, setIban] = useState('');
+  const [bic, setBic] = useState('');
+  const [saved, setSaved] = useState(false);
+  const { error, setError, busy, run, fieldError: fe } = useSubmit();
+  const s = useSignedIn();
+
+  useEffect(() => {
+    let live = true;
+    api.get<{ account: BankAccount | null }>('/me/bank-account').then(
+      (r) => live && setAccount(r.account),
+      (e) => live && setLoadError(e),
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  function edit() {
+    setSaved(false);
+    setHolder(account?.holder ?? s.user.name);
+    setIban('');
+    setBic(account?.bic ?? '');
+    setError(null);
+    setEditing(true);
+  }
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    setSaved(false);
+    await run(async () => {
+      const r = await api.put<{ account: BankAccount }>('/me/bank-account', { holder: holder.trim(), iban: iban.trim(), bic: bic.trim() || null });
+      setAccount(r.account);
+      setEditing(false);
+      setIban('');
+      setSaved(true);
+    });
+  }
+  // The API's 400 on the IBAN or BIC goes beside the field (the service names it `iban`, the schema `body.iban`).
+  const apiField = (n: string) => (error instanceof ApiError ? (fe(n) ?? error.fieldErrors.find((f) => f.path === n)?.message) : undefined);
+  const ibanReason = apiField('iban');
+  const ibanError = ibanReason ? t('exports.bank.iban.invalid', { reason: ibanReason }) : undefined;
+  const bicError = apiField('bic') ? t('exports.bank.bic.invalid') : undefined;
+
+  return (
+    <div className="card">
+      <h2>{t('exports.bank.title')}</h2>
+      <p className="muted">{t('exports.bank.intro')}</p>
+      <Notice>{saved ? t('exports.bank.saved') : null}</Notice>
+      <ProblemBox error={loadError} />
+      {account === undefined && !loadError ? (
+        <p className="muted">{t('common.loading')}</p>
+      ) : (
+        <>
+          <dl className="dl" data-testid="bank-account">
+            {account ? (
+              <>
+                <div className="dl__row">
+                  <dt>{t('exports.bank.holder')}</dt>
+                  <dd>{account.holder}</dd>
+                </div>
+                <div className="dl__row">
+                  <dt>{t('exports.bank.iban')}</dt>
+                  <dd>
+                    <code>{account.iban}</code>
+                  </dd>
+                </div>
+                <div className="dl__row">
+                  <dt>{t('exports.bank.bic')}</dt>
+                  <dd>{account.bic ?? t('common.none')}</dd>
+                </div>
+                <div className="dl__row">
+                  <dt>{t('exports.bank.updatedAt')}</dt>
+                  <dd>{dateTime(account.updatedAt)}</dd>
+                </div>
+              </>
+            ) : (
+              <div className="dl__row">
+                <dt>{t('exports.bank.iban')}</dt>
+                <dd>{t('exports.bank.none')}</dd>
+              </div>
+            )}
+          </dl>
+          {editing ? (
+            <form onSubmit={submit} className="form form--narrow" aria-label={t('exports.bank.form')}>
+              <ProblemBox error={ibanError || bicError ? null : error} inline={['holder', 'iban', 'bic']} />
+              <TextField label={t('exports.bank.holder')} name="holder" required maxLength={70} value={holder} onChange={setHolder} error={fe('holder')} autoComplete="name" />
+              <TextField label={t('exports.bank.iban')} name="iban" required minLength={15} maxLength={42} value={iban} onChange={setIban} error={ibanError} autoComplete="off" spellCheck={false} hint={t('exports.bank.iban.hint')} />
+              <TextField label={t('exports.bank.bic')} name="bic" optional maxLength={14} value={bic} onChange={setBic} error={bicError} autoComplete="off" spellCheck={false} />
+              <FormActions label={t('common.save')} busy={busy} onCancel={() => setEditing(false)} />
+            </form>
+          ) : (
+            <button type="button" className="btn" onClick={edit}>
+              {t(account ? 'exports.bank.change' : 'exports.bank.enter')}
+            </button>
+          )}
+        </>
+      )}
     </div>
   );
 }

@@ -10,9 +10,10 @@ import { useI18n } from '../i18n/index.tsx';
 import { formatRate } from '../money.ts';
 import { Link } from '../router.tsx';
 import { OcrFailuresTab } from './OcrFailures.tsx';
+import { ReversibilityTab } from './Reversibility.tsx';
 import { WorkflowTab } from './WorkflowSettings.tsx';
 
-export type SettingsTab = 'categories' | 'rates' | 'ocr-failures' | 'workflow';
+export type SettingsTab = 'categories' | 'rates' | 'ocr-failures' | 'workflow' | 'reversibility';
 
 export function SettingsPage({ tab }: { tab: SettingsTab }) {
   const { t } = useI18n();
@@ -21,6 +22,7 @@ export function SettingsPage({ tab }: { tab: SettingsTab }) {
     { id: 'rates', to: '/settings/rates', label: t('settings.tab.rates') },
     { id: 'ocr-failures', to: '/settings/ocr-failures', label: t('settings.tab.ocrFailures') },
     { id: 'workflow', to: '/settings/workflow', label: t('settings.tab.workflow') },
+    { id: 'reversibility', to: '/settings/reversibility', label: t('settings.tab.reversibility') },
   ];
   usePageTitle(tabs.find((x) => x.id === tab)!.label);
   return (
@@ -37,6 +39,7 @@ export function SettingsPage({ tab }: { tab: SettingsTab }) {
       {tab === 'rates' && <RatesTab />}
       {tab === 'ocr-failures' && <OcrFailuresTab />}
       {tab === 'workflow' && <WorkflowTab />}
+      {tab === 'reversibility' && <ReversibilityTab />}
     </section>
   );
 }
