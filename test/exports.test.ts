@@ -66,6 +66,7 @@ describe('accounting export', () => {
 
     const none = await me.post('/api/v1/exports/accounting', { from: '2026-03-01', to: '2026-03-31', format: 'csv' });
     expect(none.status).toBe(409);
+    expect(none.body.type).toMatch(/\/nothing-to-export$/);
     const re = await me.post('/api/v1/exports/accounting', { from: '2026-03-01', to: '2026-03-31', format: 'csv', reexport: true });
     expect(re.status).toBe(201);
     expect(re.body).toMatchObject({ reexport: true, entryFrom: 4, entryTo: 6 });
@@ -74,7 +75,9 @@ describe('accounting export', () => {
 
   it('FEC: refused without the SIREN (409); with it, the file passes the validator and is named <SIREN>FEC<date>.txt', async () => {
     const { me } = await soloWithVerified(['Hôtel du Parc', 'Péage A7 | Vienne']);
-    expect((await me.post('/api/v1/exports/accounting', { from: '2026-03-01', to: '2026-03-31', format: 'fec' })).status).toBe(409);
+    const noSiren = await me.post('/api/v1/exports/accounting', { from: '2026-03-01', to: '2026-03-31', format: 'fec' });
+    expect(noSiren.status).toBe(409);
+    expect(noSiren.body.type).toMatch(/\/siren-required$/);
     expect((await me.patch('/api/v1/exports/settings', { siren: '732829320', fecSeparator: 'pipe' })).status).toBe(200);
     const r = await me.post('/api/v1/exports/accounting', { from: '2026-03-01', to: '2026-03-31', format: 'fec' });
     expect(r.status, JSON.stringify(r.body)).toBe(201);

@@ -198,6 +198,7 @@ describe.each(['local', 's3'] as const)('vault on the %s store', (store) => {
     const refused = await me.post('/api/v1/vault/destructions', { kind: 'retention', reason: 'Fin de conservation', depositIds: [id] });
     expect(refused.status).toBe(409);
     expect(refused.body.refused).toEqual([id]);
+    expect(refused.body.type).toMatch(/\/not-eligible$/);
     await me.post(`/api/v1/vault/holds/${hold}/release`, { reason: 'Contrôle clos' });
     expect((await me.post(`/api/v1/vault/holds/${hold}/release`, { reason: 'again' })).status).toBe(409);
 
@@ -206,6 +207,7 @@ describe.each(['local', 's3'] as const)('vault on the %s store', (store) => {
     const twice = await me.post(`/api/v1/vault/destructions/${req}/approve`);
     expect(twice.status).toBe(409);
     expect(twice.body.detail).toMatch(/second, different person/);
+    expect(twice.body.type).toMatch(/\/already-approved$/);
     // a hold placed between the approvals refuses the execution
     const late = (await me.post('/api/v1/vault/holds', { depositId: null, owner: 'DAF', reason: 'Litige', reviewOn: '2027-01-31' })).body.id;
     const blocked = await other.post(`/api/v1/vault/destructions/${req}/approve`);

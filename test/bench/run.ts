@@ -1,4 +1,4 @@
-// npm run bench -- <name>   (names: audit, uploads, ocr, workflow, vault; default all). One JSON object per result line.
+// npm run bench -- <name>   (names: audit, uploads, ocr, workflow, vault, reversibility; default all). One JSON object per result line.
 // Baselines are measured in the same run: a bare INSERT of an equal row, raw SHA-256 speed.
 import { createHash, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
@@ -9,6 +9,7 @@ import { onPostgres } from '../support/db.ts';
 import { ocrBench } from './ocr.ts';
 import { uploadsBench } from './uploads.ts';
 import { vaultBench } from './vault.ts';
+import { reversibilityBench } from './reversibility.ts';
 import { workflowBench } from './workflow.ts';
 
 const emit = (o: Record<string, unknown>) => console.log(JSON.stringify({ db: onPostgres ? 'postgresql' : 'pglite', ...o }));
@@ -60,3 +61,4 @@ if (which === 'uploads' || which === 'all') await uploadsBench(emit);
 if (which === 'ocr' || which === 'all') await ocrBench(emit);
 if (which === 'workflow' || which === 'all') await workflowBench(emit);
 if (which === 'vault' || which === 'all') await vaultBench(emit);
+if (which === 'reversibility' || which === 'all') await reversibilityBench(emit);

@@ -137,9 +137,9 @@ export class ExportsService {
         // one export of a Client at a time: numbers follow on, and no expense goes into two batches
         await advisoryXactLock(tx.raw as Transaction<DB>, `exports:${tx.tenantId}`);
         const s = await this.settings(tx);
-        if (o.format === 'fec' && !s.siren) throw new AppError('conflict', 'The FEC is named after the Client\u2019s SIREN: set it in the accounting settings first');
+        if (o.format === 'fec' && !s.siren) throw new AppError('siren-required', 'The FEC is named after the Client\u2019s SIREN: set it in the accounting settings first');
         const expenses = await this.ledgerExpenses(tx, { from: o.from, to: o.to, reexport: !!o.reexport });
-        if (!expenses.length) throw new AppError('conflict', o.reexport ? 'No verified or exported expense in this period' : 'No verified expense to export in this period (exported ones are exported again only on request)');
+        if (!expenses.length) throw new AppError('nothing-to-export', o.reexport ? 'No verified or exported expense in this period' : 'No verified expense to export in this period (exported ones are exported again only on request)');
         const ledger: LedgerSettings = {
           journalCode: s.journalCode, journalLabel: s.journalLabel, employeeAccount: s.employeeAccount, employeeAccountLabel: 'Personnel - rémunérations dues',
           cardAccount: s.cardAccount, cardAccountLabel: 'Carte entreprise - à régulariser', defaultExpenseAccount: s.defaultExpenseAccount, defaultVatAccount: s.defaultVatAccount,
@@ -234,7 +234,7 @@ export class ExportsService {
       .groupBy(['u.id', 'u.name', 'u.email', 'u.payroll_id', 'e.client_currency', ...(cols.perCategory ? ['c.name' as const] : [])])
       .orderBy('u.name')
       .execute();
-    if (!rows.length) throw new AppError('conflict', 'No reimbursable verified or exported expense in this period');
+    if (!rows.length) throw new AppError('nothing-to-export', 'No reimbursable verified or exported expense in this period');
     const value = (r: (typeof rows)[number], f: PayrollField): Cell => {
       const v: Record<PayrollField, () => Cell> = {
         payrollId: () => r.payroll_id ?? '', employeeName: () => r.name, email: () => r.email, periodFrom: () => o.from, periodTo: () => o.to,

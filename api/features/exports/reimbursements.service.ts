@@ -108,7 +108,7 @@ export class ReimbursementsService {
     return tdb.transaction(async (tx) => {
       await advisoryXactLock(tx.raw as Transaction<DB>, `sepa:${tx.tenantId}`);
       const co = await tx.selectFrom('accounting_settings').select(['company_name', 'company_iban_sealed', 'company_bic']).executeTakeFirst();
-      if (!co?.company_iban_sealed) throw new AppError('conflict', 'Enter the company\u2019s own account (the debtor) in the accounting settings first');
+      if (!co?.company_iban_sealed) throw new AppError('company-account-required', 'Enter the company\u2019s own account (the debtor) in the accounting settings first');
       const rows = await tx.raw
         .selectFrom('expense as e')
         .innerJoin('app_user as u', 'u.id', 'e.user_id')
@@ -126,7 +126,7 @@ export class ReimbursementsService {
       for (const r of rows) byUser.set(r.user_id, [...(byUser.get(r.user_id) ?? []), r]);
       const missing = [...byUser.values()].filter((xs) => !xs[0]!.iban_sealed).map((xs) => ({ userId: xs[0]!.user_id, name: xs[0]!.name, expenses: xs.length }));
       const payable = [...byUser.values()].filter((xs) => xs[0]!.iban_sealed);
-      if (!payable.length) throw new AppError('conflict', missing.length ? 'Nobody to pay: the employees concerned have not entered their IBAN' : 'No exported reimbursable expense waits for a transfer', { missing });
+      if (!payable.length) throw new AppError('nothing-to-export', missing.length ? 'Nobody to pay: the employees concerned have not entered their IBAN' : 'No exported reimbursable expense waits for a transfer', { missing });
       const id = randomUUID();
       const now = this.d.clock.now();
       const messageId = `JUSTIF-${now.toISOString().slice(0, 10).replaceAll('-', '')}-${id.slice(0, 8)}`;

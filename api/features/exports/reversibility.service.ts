@@ -119,14 +119,15 @@ export class ReversibilityService {
     const storing = this.d.objects.put(key, out, { overwrite: true, contentType: 'application/zip' });
     storing.catch(() => zip.abort());
     const manifest: { path: string; sha256: string; size: number }[] = [];
-    /** Adds one entry, hashing it on its way into the archive. */
-    const add = (path: string, body: Buffer | Readable) => {
+    /** Adds one entry, hashing it on its way into the archive; `store`: no deflate (receipts are compressed already). */
+    const add = (path: string, body: Buffer | Readable, store = false) => {
       const hash = createHash('sha256');
       let size = 0;
       const meter = new Transform({ transform(c: Buffer, _e, cb) { hash.update(c); size += c.length; cb(null, c); } });
       meter.on('end', () => manifest.push({ path, sha256: hash.digest('hex'), size }));
-      (Buffer.isBuffer(body) ? meterBuffer(body, meter) : body.pipe(meter));
-      zip.append(meter, { name: path });
+      if (Buffer.isBuffer(body)) meter.end(body);
+      else body.pipe(meter);
+      zip.append(meter, { name: path, store });
       return new Promise<void>((ok, ko) => (meter.on('end', ok), meter.on('error', ko)));
     };
     try {
@@ -145,8 +146,8 @@ export class ReversibilityService {
       const renditions = new Set((await db.selectFrom('receipt_rendition').select('original_sha256').where('tenant_id', '=', tenantId).where('name', '=', 'normalized').execute()).map((r) => r.original_sha256));
       let n = 0;
       for (const b of blobs) {
-        await add(`receipts/${b.sha256}.${EXT[b.media_type] ?? 'bin'}`, await this.d.objects.get(receiptKey(tenantId, b.sha256)));
-        if (renditions.has(b.sha256)) await add(`renditions/${b.sha256}.jpg`, await this.d.objects.get(renditionKey(tenantId, b.sha256, 'normalized')));
+        await add(`receipts/${b.sha256}.${EXT[b.media_type] ?? 'bin'}`, await this.d.objects.get(receiptKey(tenantId, b.sha256)), true);
+        if (renditions.has(b.sha256)) await add(`renditions/${b.sha256}.jpg`, await this.d.objects.get(renditionKey(tenantId, b.sha256, 'normalized')), true);
         if (++n % 50 === 0 || n === blobs.length) await progress({ step: 'receipts', done: n, total: blobs.length });
       }
       await add('README.md', Buffer.from(README));
@@ -174,8 +175,4 @@ export class ReversibilityService {
       throw err;
     }
   }
-}
-
-function meterBuffer(b: Buffer, meter: Transform) {
-  meter.end(b);
 }

@@ -325,7 +325,7 @@ export class VaultService {
     const { eligible } = await this.analyse(tdb, r.kind);
     const ok = new Set(eligible.map((d) => d.id));
     const refused = [...new Set(r.depositIds)].filter((id) => !ok.has(id));
-    if (refused.length) throw new AppError('conflict', `Not eligible for destruction (under a legal hold, retention not over, destroyed or unknown): ${refused.join(', ')}`, { refused });
+    if (refused.length) throw new AppError('not-eligible', `Not eligible for destruction (under a legal hold, retention not over, destroyed or unknown): ${refused.join(', ')}`, { refused });
     return tdb.transaction(async (tx) => {
       const id = randomUUID();
       await tx.insertInto('vault_destruction', { id, kind: r.kind, reason: r.reason, deposit_ids: [...new Set(r.depositIds)], requested_by: actor.userId!, requested_at: this.d.clock.now() }).execute();
@@ -357,7 +357,7 @@ export class VaultService {
       if (!r) throw new AppError('not-found', 'No such destruction request');
       if (r.status !== 'pending') throw new AppError('conflict', `This request is ${r.status} already`);
       const prior = await tx.selectFrom('vault_destruction_approval').selectAll().where('destruction_id', '=', id).execute();
-      if (prior.some((a) => a.approver_id === actor.userId)) throw new AppError('conflict', 'You approved this destruction already: a second, different person must approve it');
+      if (prior.some((a) => a.approver_id === actor.userId)) throw new AppError('already-approved', 'You approved this destruction already: a second, different person must approve it');
       const now = this.d.clock.now();
       await tx.insertInto('vault_destruction_approval', { destruction_id: id, approver_id: actor.userId!, approved_at: now }).execute();
       await this.d.audit.record(tx.raw, actor, { type: 'vault.destruction_approved', tenantId: tx.tenantId, target: { type: 'vault_destruction', id }, data: { approval: prior.length + 1 } });
@@ -367,7 +367,7 @@ export class VaultService {
       const today = now.toISOString().slice(0, 10);
       const blocked = deposits.filter((d) => d.legalHold || d.destroyed || (r.kind === 'retention' && d.retentionUntil >= today));
       if (blocked.length || deposits.length !== r.deposit_ids.length)
-        throw new AppError('conflict', `No longer eligible (a legal hold was placed, or already destroyed): ${blocked.map((d) => d.id).join(', ') || 'unknown deposits'}; cancel this request and ask again`, { refused: blocked.map((d) => d.id) });
+        throw new AppError('not-eligible', `No longer eligible (a legal hold was placed, or already destroyed): ${blocked.map((d) => d.id).join(', ') || 'unknown deposits'}; cancel this request and ask again`, { refused: blocked.map((d) => d.id) });
       // objects shared with deposits that stay are kept
       const keep = new Set(
         (await tx.raw.selectFrom('vault_deposit as d').select('d.object_key').where('d.tenant_id', '=', tx.tenantId).where('d.id', 'not in', r.deposit_ids)

@@ -3,7 +3,7 @@ import type { ApiError } from '../api.ts';
 import { isMessageKey, type Translate } from './index.tsx';
 
 /** Codes whose server `detail` adds something the translated message does not say. */
-const DETAIL_HELPS = new Set(['weak-password', 'validation', 'conflict', 'not-found', 'unsupported-media-type', 'malformed-json', 'payload-too-large', 'insufficient-scope', 'unsupported-file', 'invalid-file', 'file-too-large', 'too-many-files']);
+const DETAIL_HELPS = new Set(['not-eligible', 'nothing-to-export', 'weak-password', 'validation', 'conflict', 'not-found', 'unsupported-media-type', 'malformed-json', 'payload-too-large', 'insufficient-scope', 'unsupported-file', 'invalid-file', 'file-too-large', 'too-many-files']);
 
 export interface ProblemText {
   message: string;
