@@ -247,7 +247,7 @@ export class ExportsService {
     const cells = rows.map((r) => cols.columns.map((c) => value(r, c.field)));
     const format = o.format ?? 'csv';
     const bytes = format === 'xlsx' ? await xlsxBuffer('Paie', header, cells) : Buffer.from(csvText(header.map(neutraliseFormula), textRows(cells, { decimalComma: s.csvDecimalComma }), this.csvOptions(s)), 'utf8');
-    const ids = [...new Set(rows.flatMap((r) => (Array.isArray(r.ids) ? r.ids : String(r.ids).replace(/[{}]/g, '').split(','))))];
+    const ids = [...new Set(rows.flatMap((r) => r.ids))];
     return this.record(tdb, actor, {
       kind: 'payroll', format, from: o.from, to: o.to, filters: { from: o.from, to: o.to, presetId: o.presetId ?? null, columns: cols.columns.map((c) => c.field), perCategory: cols.perCategory, format },
       ids, rows: rows.length, fileName: `paie-${o.from}-${o.to}.${format}`, type: format === 'xlsx' ? XLSX : 'text/csv; charset=utf-8', bytes,

@@ -546,10 +546,9 @@ export class VaultService {
       outcomes.sort((a, b) => (a.obj.object_key < b.obj.object_key ? -1 : 1));
       await this.d.db.transaction().execute(async (trx) => {
         for (const tenantId of [...new Set(outcomes.map((o) => o.obj.tenant_id))].sort())
-          await this.journal.appendMany(trx, tenantId, outcomes.filter((o) => o.obj.tenant_id === tenantId).map(({ obj, outcome, actual }) => {
-            const ids = Array.isArray(obj.ids) ? obj.ids : String(obj.ids).replace(/[{}]/g, '').split(',');
-            return { kind: 'check' as const, depositId: ids.length === 1 ? ids[0]! : null, data: { sweepId, objectKey: obj.object_key, expected: obj.sha256, actual, outcome, depositIds: ids } };
-          }));
+          await this.journal.appendMany(trx, tenantId, outcomes.filter((o) => o.obj.tenant_id === tenantId).map(({ obj, outcome, actual }) => (
+            { kind: 'check' as const, depositId: obj.ids.length === 1 ? obj.ids[0]! : null, data: { sweepId, objectKey: obj.object_key, expected: obj.sha256, actual, outcome, depositIds: obj.ids } }
+          )));
       });
       summary.objects += outcomes.length;
       for (const { obj, outcome, actual } of outcomes) {
