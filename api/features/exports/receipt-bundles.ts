@@ -6,6 +6,7 @@
 //     originals byte for byte and their JPEG renditions.
 import archiver from 'archiver';
 import type { Readable, Writable } from 'node:stream';
+import { buffer as bytes } from 'node:stream/consumers';
 import { PDFDocument, StandardFonts, rgb } from 'pdf-lib';
 import { formatMoney } from '../../lib/money.ts';
 
@@ -18,12 +19,6 @@ export interface BundleExpense {
   status: string;
   employee: string;
   receipts: { name: string; mediaType: string; open: () => Promise<Readable>; rendition: (() => Promise<Readable>) | null }[];
-}
-
-async function bytes(r: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of r) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
 }
 
 /** WinAnsi (the standard fonts' encoding) cannot draw every character: the rest become "?". */

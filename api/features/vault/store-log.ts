@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buffer } from 'node:stream/consumers';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../../storage/db/schema.ts';
 import { advisoryXactLock } from '../../../storage/db/locks.ts';
@@ -86,10 +87,9 @@ export class VaultStoreLog {
   }
 
   private async read(key: string): Promise<{ entry: StoreLogEntry; hash: string } | null> {
-    const chunks: Buffer[] = [];
-    for await (const c of await this.d.vault.get(key)) chunks.push(c as Buffer);
+    const data = await buffer(await this.d.vault.get(key));
     try {
-      return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      return JSON.parse(data.toString('utf8'));
     } catch {
       return null;
     }

@@ -9,6 +9,7 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { receiptKey, vaultKey } from '../../../storage/objects/keys.ts';
@@ -483,10 +484,8 @@ export class VaultService {
     };
     let file: Buffer | null = null;
     if (!deposit.destroyed) {
-      const chunks: Buffer[] = [];
       try {
-        for await (const c of await this.d.vault.get(vaultKey(tdb.tenantId, deposit.sha256))) chunks.push(c as Buffer);
-        file = Buffer.concat(chunks);
+        file = await buffer(await this.d.vault.get(vaultKey(tdb.tenantId, deposit.sha256)));
       } catch (err) {
         if (!(err instanceof ObjectNotFoundError)) throw err;
       }
