@@ -1,6 +1,6 @@
 // Lists of records: the responsive table (column heads, empty message) and keyset pages with
 // "load more" under it.
-import { useEffect, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { api, query, type Page } from '../api.ts';
 import { useI18n } from '../i18n/index.tsx';
 
@@ -114,4 +114,40 @@ export function ListFoot({ list }: { list: PagedList<unknown> }) {
       )}
     </div>
   );
+}
+
+/**
+ * A list loaded from the API, reloaded on demand; the notice of a change is shown once the list
+ * that reflects it is on screen.
+ */
+export function useLoaded<T>(load: () => Promise<T>) {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState('');
+  const [version, setVersion] = useState(0);
+  const pending = useRef<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    load().then(
+      (d) => {
+        if (!live) return;
+        setData(d);
+        if (pending.current !== null) setNotice(pending.current);
+        pending.current = null;
+      },
+      (e) => live && setError(e),
+    );
+    return () => {
+      live = false;
+    };
+    // `load` is a fixed request per tab.
+  }, [version]);
+  /** Reloads, then shows `message`. */
+  const reload = useCallback((message = '') => {
+    pending.current = message;
+    setNotice('');
+    setError(null);
+    setVersion((v) => v + 1);
+  }, []);
+  return { data, error, setError, notice, setNotice, reload };
 }

@@ -2,7 +2,7 @@
 // (CSV, FEC, Excel), the payroll export in saved column presets, reimbursement by SEPA transfer
 // (the company account, the pain.001 file, its confirmation), the history of export batches with
 // their files, and the accounting settings. Payroll users see the payroll export and the history.
-import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import {
   api,
   API,
@@ -20,13 +20,13 @@ import {
   type SepaPrepared,
 } from '../api.ts';
 import { dayLabel, today } from '../components/expenses.tsx';
-import { DataTable } from '../components/lists.tsx';
+import { DataTable, useLoaded } from '../components/lists.tsx';
 import { Badge, CheckField, FormActions, Notice, ProblemBox, SelectField, TextField, useConfirm, usePageTitle, useSubmit } from '../components/ui.tsx';
 import { useI18n, type MessageKey } from '../i18n/index.tsx';
 import { formatBytes, formatMinor } from '../money.ts';
 import { Link } from '../router.tsx';
 import { hasRole, useSignedIn } from '../session.tsx';
-import { allUsers } from './Users.tsx';
+import { useUserNames } from './Users.tsx';
 
 export type ExportsTab = 'accounting' | 'payroll' | 'reimbursements' | 'history' | 'settings';
 
@@ -91,37 +91,6 @@ export function ExportsPage({ tab }: { tab: ExportsTab }) {
   );
 }
 
-/** Something loaded from the API, reloaded on demand; the notice of a change shows once the reloaded data is on screen. */
-function useLoaded<T>(load: () => Promise<T>) {
-  const [data, setData] = useState<T | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [notice, setNotice] = useState('');
-  const [version, setVersion] = useState(0);
-  const pending = useRef<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    load().then(
-      (d) => {
-        if (!live) return;
-        setData(d);
-        if (pending.current !== null) setNotice(pending.current);
-        pending.current = null;
-      },
-      (e) => live && setError(e),
-    );
-    return () => {
-      live = false;
-    };
-    // `load` is a fixed request per tab.
-  }, [version]);
-  const reload = useCallback((message = '') => {
-    pending.current = message;
-    setNotice('');
-    setError(null);
-    setVersion((v) => v + 1);
-  }, []);
-  return { data, error, setError, notice, setNotice, reload };
-}
 
 function Row({ term, children, testId }: { term: string; children: ReactNode; testId?: string }) {
   return (
@@ -676,18 +645,7 @@ function HistoryTab({ canListUsers }: { canListUsers: boolean }) {
   const { t, locale, dateTime } = useI18n();
   const me = useSignedIn().user;
   const { data, error } = useLoaded(() => api.get<{ items: ExportBatch[] }>('/exports').then((r) => r.items));
-  const [names, setNames] = useState<Map<string, string>>(new Map());
-  useEffect(() => {
-    if (!canListUsers) return;
-    let live = true;
-    allUsers().then(
-      (us) => live && setNames(new Map(us.map((u) => [u.id, u.name]))),
-      () => undefined, // names are a comfort: a short id otherwise
-    );
-    return () => {
-      live = false;
-    };
-  }, [canListUsers]);
+  const names = useUserNames(canListUsers);
   const who = (id: string) => (id === me.id ? t('exports.you', { name: me.name }) : (names.get(id) ?? t('exports.user', { id: id.slice(0, 8) })));
   const cols = [t('exports.col.kind'), t('exports.col.period'), t('exports.col.made'), { label: t('exports.col.rows'), className: 'num' }, t('exports.col.sha256'), t('exports.col.file')];
   return (

@@ -18,6 +18,23 @@ export interface Directory {
   reload(): void;
 }
 
+/** The Client's users' names by id, for admins (`enabled`); others may not list users and get an empty map. */
+export function useUserNames(enabled: boolean): Map<string, string> {
+  const [names, setNames] = useState<Map<string, string>>(new Map());
+  useEffect(() => {
+    if (!enabled) return;
+    let live = true;
+    allUsers().then(
+      (us) => live && setNames(new Map(us.map((u) => [u.id, u.name]))),
+      () => undefined, // names are a comfort: callers show a short id without them
+    );
+    return () => {
+      live = false;
+    };
+  }, [enabled]);
+  return names;
+}
+
 /** Every user of the Client (admins only: GET /users), page after page. */
 export async function allUsers(): Promise<User[]> {
   const out: User[] = [];

@@ -2,7 +2,7 @@
 // protects deposits, the deposits with their certificate and proof, the signed checkpoints of the
 // vault journal, the vault's public key, legal holds, and two-person destruction (an analysis, a
 // request, two approvals by different admins, then the certificate).
-import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import {
   api,
   API,
@@ -22,13 +22,13 @@ import {
   type VaultSettings,
 } from '../api.ts';
 import { dayLabel, today } from '../components/expenses.tsx';
-import { DataTable } from '../components/lists.tsx';
+import { DataTable, useLoaded } from '../components/lists.tsx';
 import { Badge, CheckField, FormActions, Modal, Notice, ProblemBox, SelectField, TextAreaField, TextField, useConfirm, usePageTitle, useSubmit } from '../components/ui.tsx';
 import { useI18n, type Locale } from '../i18n/index.tsx';
 import { formatBytes } from '../money.ts';
 import { Link, navigate, useLocation } from '../router.tsx';
 import { hasRole, useSignedIn } from '../session.tsx';
-import { allUsers } from './Users.tsx';
+import { useUserNames } from './Users.tsx';
 
 export type VaultTab = 'overview' | 'deposits' | 'checkpoints' | 'holds' | 'destructions';
 
@@ -68,58 +68,12 @@ export function VaultPage({ tab }: { tab: VaultTab }) {
   );
 }
 
-/**
- * A list loaded from the API, reloaded on demand; the notice of a change is shown once the list
- * that reflects it is on screen.
- */
-function useLoaded<T>(load: () => Promise<T>) {
-  const [data, setData] = useState<T | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [notice, setNotice] = useState('');
-  const [version, setVersion] = useState(0);
-  const pending = useRef<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    load().then(
-      (d) => {
-        if (!live) return;
-        setData(d);
-        if (pending.current !== null) setNotice(pending.current);
-        pending.current = null;
-      },
-      (e) => live && setError(e),
-    );
-    return () => {
-      live = false;
-    };
-    // `load` is a fixed request per tab.
-  }, [version]);
-  /** Reloads, then shows `message`. */
-  const reload = useCallback((message = '') => {
-    pending.current = message;
-    setNotice('');
-    setError(null);
-    setVersion((v) => v + 1);
-  }, []);
-  return { data, error, setError, notice, setNotice, reload };
-}
 
 /** Names of the Client's users for admins (accountants may not list users: a short id then). */
 function useUserName(canList: boolean): (id: string | null | undefined, known?: string | null) => string {
   const { t } = useI18n();
   const me = useSignedIn().user;
-  const [names, setNames] = useState<Map<string, string>>(new Map());
-  useEffect(() => {
-    if (!canList) return;
-    let live = true;
-    allUsers().then(
-      (us) => live && setNames(new Map(us.map((u) => [u.id, u.name]))),
-      () => undefined, // the names are a comfort: ids are shown without them
-    );
-    return () => {
-      live = false;
-    };
-  }, [canList]);
+  const names = useUserNames(canList);
   return (id, known) => (!id ? t('common.none') : id === me.id ? t('vault.you', { name: me.name }) : (known ?? names.get(id) ?? t('vault.user', { id: id.slice(0, 8) })));
 }
 
@@ -533,29 +487,15 @@ function CheckpointsTab({ canWrite }: { canWrite: boolean }) {
 
 // Legal holds --------------------------------------------------------------------------------
 
-interface HoldsData {
-  holds: VaultHold[];
-  /** Names of the deposits holds name (a deposit the reader cannot see stays an id). */
-  names: Map<string, string>;
-}
-
-async function loadHolds(): Promise<HoldsData> {
-  const holds = (await api.get<{ items: VaultHold[] }>('/vault/holds')).items;
-  const ids = [...new Set(holds.map((h) => h.depositId).filter((x): x is string => !!x))];
-  const found = await Promise.all(ids.map((id) => api.get<VaultDeposit>(`/vault/deposits/${enc(id)}`).catch(() => null)));
-  return { holds, names: new Map(found.filter((d): d is VaultDeposit => !!d).map((d) => [d.id, d.originalName])) };
-}
-
 function HoldsTab({ canWrite }: { canWrite: boolean }) {
   const { t, locale, dateTime } = useI18n();
   const { search } = useLocation();
-  const { data, error, notice, setNotice, reload } = useLoaded(loadHolds);
+  const { data, error, notice, setNotice, reload } = useLoaded(() => api.get<{ items: VaultHold[] }>('/vault/holds').then((r) => r.items));
   const userName = useUserName(canWrite);
   const [releasing, setReleasing] = useState<VaultHold | null>(null);
-  const scope = (h: { depositId?: string | null }, names?: Map<string, string>) =>
-    h.depositId ? t('vault.hold.scope.deposit', { name: names?.get(h.depositId) ?? short(h.depositId, 8) }) : t('vault.hold.scope.vault');
+  const scope = (h: VaultHold) => (h.depositId ? t('vault.hold.scope.deposit', { name: h.depositName ?? short(h.depositId, 8) }) : t('vault.hold.scope.vault'));
   const cols = [t('vault.col.scope'), t('vault.col.owner'), t('vault.col.reason'), t('vault.col.reviewOn'), t('vault.col.placed'), t('vault.col.state')];
-  const holds = data?.holds ?? [];
+  const holds = data ?? [];
 
   return (
     <>
@@ -567,7 +507,7 @@ function HoldsTab({ canWrite }: { canWrite: boolean }) {
           {(h) => (
             <tr key={h.id} data-hold={h.id}>
               <td data-label={t('vault.col.scope')} className="cell-main break">
-                {scope(h, data?.names)}
+                {scope(h)}
               </td>
               <td data-label={t('vault.col.owner')} className="break">
                 {h.owner}
@@ -598,7 +538,7 @@ function HoldsTab({ canWrite }: { canWrite: boolean }) {
               {canWrite && (
                 <td className="cell-actions">
                   {!h.releasedAt && (
-                    <button type="button" className="btn btn--small" onClick={() => (setNotice(''), setReleasing(h))} aria-label={t('vault.hold.release.label', { scope: scope(h, data?.names) })}>
+                    <button type="button" className="btn btn--small" onClick={() => (setNotice(''), setReleasing(h))} aria-label={t('vault.hold.release.label', { scope: scope(h) })}>
                       {t('vault.hold.release')}
                     </button>
                   )}
@@ -622,11 +562,11 @@ function HoldsTab({ canWrite }: { canWrite: boolean }) {
         {releasing && (
           <ReleaseForm
             hold={releasing}
-            scope={scope(releasing, data?.names)}
+            scope={scope(releasing)}
             onCancel={() => setReleasing(null)}
             onDone={() => {
               setReleasing(null);
-              reload(t('vault.hold.releasedNotice', { scope: scope(releasing, data?.names) }));
+              reload(t('vault.hold.releasedNotice', { scope: scope(releasing) }));
             }}
           />
         )}
