@@ -58,6 +58,23 @@ const COLUMNS = {
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
+/** A batch to record: what was exported, and the file's bytes. */
+interface NewBatch {
+  kind: 'accounting' | 'payroll';
+  format: ExportFormat;
+  from: string;
+  to: string;
+  filters: Record<string, unknown>;
+  ids: string[];
+  reexport: boolean;
+  rows: number;
+  entryFrom: number | null;
+  entryTo: number | null;
+  fileName: string;
+  type: string;
+  bytes: Buffer;
+}
+
 /** Where an export's file is kept: apart from receipts (whose cleanup walks `<client>/`). */
 const exportKey = (tenantId: string, batchId: string) => `exports/${tenantId}/${batchId}`;
 
@@ -129,53 +146,38 @@ export class ExportsService {
   /** Exports the period's verified expenses as accounting entries (CSV or FEC). */
   async accounting(tdb: TenantDb, actor: AuditActor, o: { from: string; to: string; format: ExportFormat; reexport?: boolean }): Promise<ExportBatchView> {
     if (o.to < o.from) throw new AppError('validation', 'The period ends before it starts', { errors: [{ path: 'to', message: 'before from' }] });
-    const id = randomUUID();
-    const key = exportKey(tdb.tenantId, id);
-    let stored = false;
-    try {
-      return await tdb.transaction(async (tx) => {
-        // one export of a Client at a time: numbers follow on, and no expense goes into two batches
-        await advisoryXactLock(tx.raw as Transaction<DB>, `exports:${tx.tenantId}`);
-        const s = await this.settings(tx);
-        if (o.format === 'fec' && !s.siren) throw new AppError('siren-required', 'The FEC is named after the Client\u2019s SIREN: set it in the accounting settings first');
-        const expenses = await this.ledgerExpenses(tx, { from: o.from, to: o.to, reexport: !!o.reexport });
-        if (!expenses.length) throw new AppError('nothing-to-export', o.reexport ? 'No verified or exported expense in this period' : 'No verified expense to export in this period (exported ones are exported again only on request)');
-        const ledger: LedgerSettings = {
-          journalCode: s.journalCode, journalLabel: s.journalLabel, employeeAccount: s.employeeAccount, employeeAccountLabel: 'Personnel - rémunérations dues',
-          cardAccount: s.cardAccount, cardAccountLabel: 'Carte entreprise - à régulariser', defaultExpenseAccount: s.defaultExpenseAccount, defaultVatAccount: s.defaultVatAccount,
-        };
-        const entries = ledgerEntries(expenses, ledger, s.nextEntryNumber);
-        const digits = minorDigits(expenses[0]!.clientCurrency);
-        const now = this.d.clock.now();
-        const name = `ecritures-${o.from}-${o.to}`;
-        const file =
-          o.format === 'fec'
-            ? { name: fecFileName(s.siren!, o.to), type: 'text/plain; charset=utf-8', bytes: Buffer.from(fecText(entries, ledger, { separator: s.fecSeparator === 'tab' ? '\t' : '|', validatedOn: now.toISOString(), digits }), 'utf8') }
-            : o.format === 'xlsx'
-              ? { name: `${name}.xlsx`, type: XLSX, bytes: await xlsxBuffer('Écritures', CSV_HEADER, accountingCells(entries, ledger, digits)) }
-              : { name: `${name}.csv`, type: 'text/csv; charset=utf-8', bytes: Buffer.from(csvText(CSV_HEADER, textRows(accountingCells(entries, ledger, digits), { decimalComma: s.csvDecimalComma }), this.csvOptions(s)), 'utf8') };
-        const bytes = file.bytes;
-        const sha256 = createHash('sha256').update(bytes).digest('hex');
-        await this.d.objects.put(key, Readable.from([bytes]), { expectedSha256: sha256, contentType: file.type });
-        stored = true;
-        const rows = entries.reduce((n, e) => n + e.lines.length, 0);
-        const ids = expenses.map((e) => e.id);
-        await tx.insertInto('export_batch', {
-          id, kind: 'accounting', format: o.format, period_from: o.from, period_to: o.to, filters: JSON.stringify({ from: o.from, to: o.to, format: o.format, reexport: !!o.reexport }),
-          expense_ids: ids, reexport: !!o.reexport, created_by: actor.userId!, created_at: now, file_key: key, file_name: file.name, media_type: file.type, sha256, size: bytes.length,
-          row_count: rows, entry_from: entries[0]!.number, entry_to: entries.at(-1)!.number,
-        }).execute();
-        await tx.updateTable('accounting_settings').set({ next_entry_number: entries.at(-1)!.number + 1, updated_at: now }).execute();
-        // verified → exported, set-based; exported ones (a re-export) stay exported
-        const moved = await tx.updateTable('expense').set((eb) => ({ status: 'exported', version: eb('version', '+', 1), updated_at: now })).where('id', 'in', ids).where('status', '=', 'verified').returning('id').execute();
-        if (moved.length) await tx.insertInto('expense_transition', moved.map((m) => ({ expense_id: m.id, from_status: 'verified' as const, to_status: 'exported' as const, actor_id: actor.userId, on_behalf_of: null, comment: `export ${id}`, occurred_at: now }))).execute();
-        await this.d.audit.record(tx.raw, actor, { type: 'export.created', tenantId: tx.tenantId, target: { type: 'export_batch', id }, data: { kind: 'accounting', format: o.format, expenses: ids.length, rows, sha256, reexport: !!o.reexport } });
-        return batchView((await tx.selectFrom('export_batch').selectAll().where('id', '=', id).executeTakeFirstOrThrow()) as BatchRow);
+    return this.withBatchFile(tdb, actor, async (tx, store) => {
+      // one export of a Client at a time: numbers follow on, and no expense goes into two batches
+      await advisoryXactLock(tx.raw as Transaction<DB>, `exports:${tx.tenantId}`);
+      const s = await this.settings(tx);
+      if (o.format === 'fec' && !s.siren) throw new AppError('siren-required', 'The FEC is named after the Client\u2019s SIREN: set it in the accounting settings first');
+      const expenses = await this.ledgerExpenses(tx, { from: o.from, to: o.to, reexport: !!o.reexport });
+      if (!expenses.length) throw new AppError('nothing-to-export', o.reexport ? 'No verified or exported expense in this period' : 'No verified expense to export in this period (exported ones are exported again only on request)');
+      const ledger: LedgerSettings = {
+        journalCode: s.journalCode, journalLabel: s.journalLabel, employeeAccount: s.employeeAccount, employeeAccountLabel: 'Personnel - rémunérations dues',
+        cardAccount: s.cardAccount, cardAccountLabel: 'Carte entreprise - à régulariser', defaultExpenseAccount: s.defaultExpenseAccount, defaultVatAccount: s.defaultVatAccount,
+      };
+      const entries = ledgerEntries(expenses, ledger, s.nextEntryNumber);
+      const digits = minorDigits(expenses[0]!.clientCurrency);
+      const now = this.d.clock.now();
+      const name = `ecritures-${o.from}-${o.to}`;
+      const file =
+        o.format === 'fec'
+          ? { name: fecFileName(s.siren!, o.to), type: 'text/plain; charset=utf-8', bytes: Buffer.from(fecText(entries, ledger, { separator: s.fecSeparator === 'tab' ? '\t' : '|', validatedOn: now.toISOString(), digits }), 'utf8') }
+          : o.format === 'xlsx'
+            ? { name: `${name}.xlsx`, type: XLSX, bytes: await xlsxBuffer('Écritures', CSV_HEADER, accountingCells(entries, ledger, digits)) }
+            : { name: `${name}.csv`, type: 'text/csv; charset=utf-8', bytes: Buffer.from(csvText(CSV_HEADER, textRows(accountingCells(entries, ledger, digits), { decimalComma: s.csvDecimalComma }), this.csvOptions(s)), 'utf8') };
+      const ids = expenses.map((e) => e.id);
+      const batch = await store({
+        kind: 'accounting', format: o.format, from: o.from, to: o.to, filters: { from: o.from, to: o.to, format: o.format, reexport: !!o.reexport }, ids, reexport: !!o.reexport,
+        rows: entries.reduce((n, e) => n + e.lines.length, 0), entryFrom: entries[0]!.number, entryTo: entries.at(-1)!.number, fileName: file.name, type: file.type, bytes: file.bytes,
       });
-    } catch (err) {
-      if (stored) await this.d.objects.delete(key).catch(() => {});
-      throw err;
-    }
+      await tx.updateTable('accounting_settings').set({ next_entry_number: entries.at(-1)!.number + 1, updated_at: now }).execute();
+      // verified → exported, set-based; exported ones (a re-export) stay exported
+      const moved = await tx.updateTable('expense').set((eb) => ({ status: 'exported', version: eb('version', '+', 1), updated_at: now })).where('id', 'in', ids).where('status', '=', 'verified').returning('id').execute();
+      if (moved.length) await tx.insertInto('expense_transition', moved.map((m) => ({ expense_id: m.id, from_status: 'verified' as const, to_status: 'exported' as const, actor_id: actor.userId, on_behalf_of: null, comment: `export ${batch.id}`, occurred_at: now }))).execute();
+      return batch;
+    });
   }
 
   // ————— payroll (R-ACC-3)
@@ -248,30 +250,37 @@ export class ExportsService {
     const format = o.format ?? 'csv';
     const bytes = format === 'xlsx' ? await xlsxBuffer('Paie', header, cells) : Buffer.from(csvText(header.map(neutraliseFormula), textRows(cells, { decimalComma: s.csvDecimalComma }), this.csvOptions(s)), 'utf8');
     const ids = [...new Set(rows.flatMap((r) => r.ids))];
-    return this.record(tdb, actor, {
-      kind: 'payroll', format, from: o.from, to: o.to, filters: { from: o.from, to: o.to, presetId: o.presetId ?? null, columns: cols.columns.map((c) => c.field), perCategory: cols.perCategory, format },
+    return this.withBatchFile(tdb, actor, (_tx, store) => store({
+      kind: 'payroll', format, from: o.from, to: o.to, reexport: false, entryFrom: null, entryTo: null, filters: { from: o.from, to: o.to, presetId: o.presetId ?? null, columns: cols.columns.map((c) => c.field), perCategory: cols.perCategory, format },
       ids, rows: rows.length, fileName: `paie-${o.from}-${o.to}.${format}`, type: format === 'xlsx' ? XLSX : 'text/csv; charset=utf-8', bytes,
-    });
+    }));
   }
 
-  /** Stores a payroll file and its immutable batch record. */
-  private async record(tdb: TenantDb, actor: AuditActor, b: { kind: 'payroll'; format: 'csv' | 'xlsx'; from: string; to: string; filters: Record<string, unknown>; ids: string[]; rows: number; fileName: string; type: string; bytes: Buffer }): Promise<ExportBatchView> {
-    const id = randomUUID();
-    const key = exportKey(tdb.tenantId, id);
-    const bytes = b.bytes;
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    await this.d.objects.put(key, Readable.from([bytes]), { expectedSha256: sha256, contentType: b.type });
+  /**
+   * Runs `fn` in one transaction with `store`, which writes a batch's file into the object store and
+   * records the immutable batch (and its audit event) in that transaction. A file whose transaction
+   * fails afterwards is removed: no file without its record.
+   */
+  private async withBatchFile<T>(tdb: TenantDb, actor: AuditActor, fn: (tx: TenantDb, store: (b: NewBatch) => Promise<ExportBatchView>) => Promise<T>): Promise<T> {
+    const stored: string[] = [];
     try {
-      return await tdb.transaction(async (tx) => {
-        await tx.insertInto('export_batch', {
-          id, kind: b.kind, format: b.format, period_from: b.from, period_to: b.to, filters: JSON.stringify(b.filters), expense_ids: b.ids, reexport: false, created_by: actor.userId!,
-          created_at: this.d.clock.now(), file_key: key, file_name: b.fileName, media_type: b.type, sha256, size: bytes.length, row_count: b.rows, entry_from: null, entry_to: null,
-        }).execute();
-        await this.d.audit.record(tx.raw, actor, { type: 'export.created', tenantId: tx.tenantId, target: { type: 'export_batch', id }, data: { kind: b.kind, format: b.format, expenses: b.ids.length, rows: b.rows, sha256, reexport: false } });
-        return this.get(tx, id);
-      });
+      return await tdb.transaction((tx) =>
+        fn(tx, async (b) => {
+          const id = randomUUID();
+          const key = exportKey(tx.tenantId, id);
+          const sha256 = createHash('sha256').update(b.bytes).digest('hex');
+          await this.d.objects.put(key, Readable.from([b.bytes]), { expectedSha256: sha256, contentType: b.type });
+          stored.push(key);
+          await tx.insertInto('export_batch', {
+            id, kind: b.kind, format: b.format, period_from: b.from, period_to: b.to, filters: JSON.stringify(b.filters), expense_ids: b.ids, reexport: b.reexport, created_by: actor.userId!,
+            created_at: this.d.clock.now(), file_key: key, file_name: b.fileName, media_type: b.type, sha256, size: b.bytes.length, row_count: b.rows, entry_from: b.entryFrom, entry_to: b.entryTo,
+          }).execute();
+          await this.d.audit.record(tx.raw, actor, { type: 'export.created', tenantId: tx.tenantId, target: { type: 'export_batch', id }, data: { kind: b.kind, format: b.format, expenses: b.ids.length, rows: b.rows, sha256, reexport: b.reexport } });
+          return this.get(tx, id);
+        }),
+      );
     } catch (err) {
-      await this.d.objects.delete(key).catch(() => {});
+      for (const key of stored) await this.d.objects.delete(key).catch(() => {});
       throw err;
     }
   }
