@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TenantDb } from '../../storage/db/tenant-db.ts';
-import { depositCertificatePdf, reportPdf } from '../features/vault/certificate-pdf.ts';
+import { certificateFromReport, depositCertificatePdf, reportPdf } from '../features/vault/certificate-pdf.ts';
 import { reportPassed } from '../features/vault/proof-check.ts';
 import { runCli } from './cli.ts';
 
@@ -25,10 +25,9 @@ await runCli(async (c) => {
   const report = await c.vault.report(tdb, id);
   const tenant = await c.db.kysely.selectFrom('tenant').select('name').where('id', '=', d.tenant_id).executeTakeFirstOrThrow();
   const out = resolve(values.out!);
-  const cp = report.checkpoint.body;
   await writeFile(join(out, `proof-${id}.json`), `${JSON.stringify(report, null, 2)}\n`);
   await writeFile(join(out, `proof-${id}.pdf`), await reportPdf(report, tenant.name));
-  await writeFile(join(out, `certificate-${id}.pdf`), await depositCertificatePdf({ deposit: report.deposit, clientName: tenant.name, entryHash: report.journal.entryHash, publicKeyFingerprint: report.publicKey.fingerprint, generatedAt: report.generatedAt, checkpoint: { seq: cp.seq, treeSize: cp.treeSize, root: cp.root, createdAt: cp.createdAt } }));
+  await writeFile(join(out, `certificate-${id}.pdf`), await depositCertificatePdf(certificateFromReport(report, tenant.name)));
   await writeFile(join(out, 'vault-public-key.pem'), report.publicKey.pem);
   for (const ch of report.checks) console.log(`${ch.result === 'ok' ? '✓' : ch.result === 'failed' ? '✗' : '–'} ${ch.type}: ${ch.sources[0]} / ${ch.sources[1]}${ch.detail ? ` (${ch.detail})` : ''}`);
   console.log(`written to ${out}: proof-${id}.json, proof-${id}.pdf, certificate-${id}.pdf, vault-public-key.pem`);

@@ -272,6 +272,15 @@ export interface DepositCertificateInput {
   generatedAt: string;
 }
 
+/** The certificate of the deposit a probative-value report is about (its checkpoint, key, entry). */
+export function certificateFromReport(report: ProbativeReport, clientName: string): DepositCertificateInput {
+  const cp = report.checkpoint.body;
+  return {
+    deposit: report.deposit, clientName, entryHash: report.journal.entryHash, publicKeyFingerprint: report.publicKey.fingerprint, generatedAt: report.generatedAt,
+    checkpoint: { seq: cp.seq, treeSize: cp.treeSize, root: cp.root, createdAt: cp.createdAt },
+  };
+}
+
 export async function depositCertificatePdf(input: DepositCertificateInput): Promise<Buffer> {
   const { deposit: d, checkpoint: cp } = input;
   const w = await Writer.create({ title: `Certificat de dépôt ${d.id}`, subject: `Dépôt de « ${d.originalName} » au coffre-fort d’archivage`, date: input.generatedAt, footer: `Justif — Certificat de dépôt ${d.id}` });

@@ -7,7 +7,7 @@ import { AppError } from '../../http/errors.ts';
 import { route } from '../../http/routes.ts';
 import { TenantDb } from '../../../storage/db/tenant-db.ts';
 import { IdParams } from '../users/users.schemas.ts';
-import { depositCertificatePdf, reportPdf } from './certificate-pdf.ts';
+import { certificateFromReport, depositCertificatePdf, reportPdf } from './certificate-pdf.ts';
 
 const readers = { kind: 'client', roles: ['admin', 'accountant'] } as const;
 const operator = { kind: 'vendor', roles: ['operator'] } as const;
@@ -84,10 +84,7 @@ export const vaultRoutes = [
     handler: async ({ params }, ctx, c) => {
       const report = await c.vault.report(ctx.tenant, params.id);
       const tenant = await ctx.tenant.raw.selectFrom('tenant').select('name').where('id', '=', ctx.tenant.tenantId).executeTakeFirstOrThrow();
-      const pdf = await depositCertificatePdf({
-        deposit: report.deposit, clientName: tenant.name, entryHash: report.journal.entryHash, publicKeyFingerprint: report.publicKey.fingerprint, generatedAt: report.generatedAt,
-        checkpoint: { seq: report.checkpoint.body.seq, treeSize: report.checkpoint.body.treeSize, root: report.checkpoint.body.root, createdAt: report.checkpoint.body.createdAt },
-      });
+      const pdf = await depositCertificatePdf(certificateFromReport(report, tenant.name));
       ctx.res.setHeader('Content-Type', 'application/pdf');
       ctx.res.setHeader('Content-Disposition', contentDisposition(`certificat-depot-${params.id}.pdf`, false));
       ctx.res.end(pdf);
