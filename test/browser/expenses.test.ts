@@ -269,10 +269,11 @@ describe('my expenses', () => {
     expect(e.amountMinor).toBeGreaterThan(0);
     const notice = (await page.getByRole('status').innerText()).replace(/\s/g, ' ');
     expect(notice).toMatch(new RegExp(`Trajet enregistré : \\d+,\\d\\d € selon le barème kilométrique ${e.mileage.scaleYear}\\.`));
-    const main = await page.locator('main').innerText();
-    expect(main).toContain('Lyon → Villeurbanne');
-    expect(main).toContain(`Barème ${e.mileage.scaleYear}`);
-    expect(main).toContain('Peugeot 308');
+    // the trip's details (vehicle, barème) are read after the page first shows: wait for them
+    const main = () => page.locator('main').innerText();
+    await expect.poll(main).toContain('Lyon → Villeurbanne');
+    await expect.poll(main).toContain(`Barème ${e.mileage.scaleYear}`);
+    await expect.poll(main).toContain('Peugeot 308');
     await shot(page, 'expense-mileage');
   });
 
