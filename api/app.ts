@@ -9,6 +9,7 @@ import { pinoHttp } from 'pino-http';
 import { sql } from 'kysely';
 import type { Container } from './container.ts';
 import { allRoutes } from './features/index.ts';
+import { tenantGate } from './http/tenant-gate.ts';
 import { authenticate, requestInfo } from './http/auth.ts';
 import { AppError, problemBody } from './http/errors.ts';
 import { openApiDocument } from './http/openapi.ts';
@@ -51,6 +52,7 @@ export function createApp(c: Container): express.Express {
   api.use(express.json({ limit, strict: true, type: ['application/json', 'application/*+json'] }));
   api.use(express.text({ limit: '4mb', type: 'text/csv' })); // the ECB rate history is ~2 MB
   api.use(authenticate(c.auth));
+  api.use(tenantGate);
   api.get('/openapi.json', (_req, res) => void res.json(openApiDocument(allRoutes)));
   mount(api, allRoutes, c);
   api.use((req) => {

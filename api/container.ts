@@ -7,6 +7,7 @@ import { createS3Store } from '../storage/objects/s3-store.ts';
 import { createLocalVaultStore, createS3VaultStore, type VaultStore } from '../storage/objects/vault-store.ts';
 import { requestTimestamp } from './infra/timestamp.ts';
 import { VaultService } from './features/vault/vault.service.ts';
+import { ContractEndService } from './features/tenants/contract-end.service.ts';
 import { ExportsService } from './features/exports/exports.service.ts';
 import { ReimbursementsService } from './features/exports/reimbursements.service.ts';
 import { ReversibilityService } from './features/exports/reversibility.service.ts';
@@ -70,6 +71,8 @@ export interface Container {
   reimbursements: ReimbursementsService;
   /** Full exports of a Client (R-REV-1). */
   reversibility: ReversibilityService;
+  /** End of contract (R-REV-2): termination, read-only period, purge and certificate. */
+  contractEnd: ContractEndService;
   close(): Promise<void>;
 }
 
@@ -109,6 +112,7 @@ export async function createContainer(config: Config, o: ContainerOverrides = {}
   const vaultStore = o.vaultStore ?? (config.vault.s3 ? createS3VaultStore(config.vault.s3) : createLocalVaultStore(config.vault.dir));
   const tsaUrl = config.vault.tsaUrl;
   const vault = new VaultService({ db: k, objects, vault: vaultStore, queue, clock, audit, mailer, log, key: vaultKey, timestamp: tsaUrl ? (digest) => requestTimestamp(tsaUrl, digest) : undefined });
+  const reversibility = new ReversibilityService({ db: k, objects, queue, clock, audit, mailer, publicUrl: config.publicUrl });
   return {
     config, log, db, objects, queue, clock, mailer, signingKey, audit, auth, oidc,
     users: new UsersService({ clock, audit, auth, mailer }),
@@ -127,7 +131,8 @@ export async function createContainer(config: Config, o: ContainerOverrides = {}
     vaultStore,
     vaultKey,
     exports: new ExportsService({ objects, clock, audit }),
-    reversibility: new ReversibilityService({ db: k, objects, queue, clock, audit, mailer, publicUrl: config.publicUrl }),
+    reversibility,
+    contractEnd: new ContractEndService({ db: k, objects, vaultStore, vault, reversibility, audit, mailer, clock, log, publicUrl: config.publicUrl }),
     reimbursements: new ReimbursementsService({ objects, clock, audit, mailer, publicUrl: config.publicUrl, dataKey: o.dataKey ?? loadOrCreateDataKey(config.dataKeyFile, !config.database.url || config.env !== 'production') }),
     close: async () => {
       await expenseEvents.close();

@@ -1,4 +1,4 @@
-import type { AuthMethod, Role } from '../storage/db/schema.ts';
+import type { AuthMethod, Role, TenantStatus } from '../storage/db/schema.ts';
 import type { AuditActor } from './features/audit/audit.service.ts';
 
 /** The authenticated caller: a browser session or an API token, always a user of the service. */
@@ -8,6 +8,8 @@ export interface Principal {
   authMethod: AuthMethod;
   userId: string;
   tenantId: string | null;
+  /** The Client's status when the request began: a terminated Client is read-only (R-REV-2). */
+  tenantStatus?: TenantStatus | null;
   roles: Role[];
   email: string;
   name: string;

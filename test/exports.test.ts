@@ -47,7 +47,13 @@ describe('accounting export', () => {
     const { t, me, ids } = await soloWithVerified(['Brasserie des Ternes', 'Taxi G7', '=HYPERLINK("http://evil.test")']);
     const r = await me.post('/api/v1/exports/accounting', { from: '2026-03-01', to: '2026-03-31', format: 'csv' });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
-    expect(r.body).toMatchObject({ kind: 'accounting', format: 'csv', expenseIds: expect.arrayContaining(ids), entryFrom: 1, entryTo: 3, rows: 9, createdBy: t.admin.id, fileKept: true });
+    expect(r.body).toMatchObject({ kind: 'accounting', format: 'csv', expenses: 3, entryFrom: 1, entryTo: 3, rows: 9, createdBy: t.admin.id, fileKept: true });
+    // which expenses: a page at a time
+    const first = await me.get(`/api/v1/exports/${r.body.id}/expenses?limit=2`);
+    expect(first.status).toBe(200);
+    const rest = await me.get(`/api/v1/exports/${r.body.id}/expenses?limit=2&cursor=${first.body.nextCursor}`);
+    expect(rest.body.nextCursor).toBeNull();
+    expect([...first.body.items, ...rest.body.items]).toEqual(ids.map((id, i) => ({ id, position: i + 1 })));
     const file = await binary(me.get(`/api/v1/exports/${r.body.id}/file`));
     expect(file.status).toBe(200);
     expect(createHash('sha256').update(bytesOf(file)).digest('hex')).toBe(r.body.sha256);
@@ -166,7 +172,7 @@ describe('accounting export', () => {
     expect((await me.get(`/api/v1/exports/${b.id}/file`)).status).toBe(200);
     expect(await ctx.c.exports.removeExpiredFiles(ctx.c.db.kysely, new Date(Date.now() + 31 * 86_400_000))).toBeGreaterThanOrEqual(1);
     expect((await me.get(`/api/v1/exports/${b.id}/file`)).status).toBe(410);
-    expect((await me.get(`/api/v1/exports/${b.id}`)).body).toMatchObject({ sha256: b.sha256, fileKept: false, expenseIds: b.expenseIds });
+    expect((await me.get(`/api/v1/exports/${b.id}`)).body).toMatchObject({ sha256: b.sha256, fileKept: false, expenses: b.expenses });
   });
 
   it('payroll: reimbursable totals per employee with the payroll id, in a saved preset\u2019s columns, per category if asked; a batch of its own; statuses unchanged', async () => {

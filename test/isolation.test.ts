@@ -178,6 +178,7 @@ const fixtures: Record<string, () => Promise<Call>> = {
   // exports (R-ACC): a batch of A's
   'get /exports/:id': async () => ({ params: { id: await aExport() } }),
   'get /exports/:id/file': async () => ({ params: { id: await aExport() } }),
+  'get /exports/:id/expenses': async () => ({ params: { id: await aExport() } }),
   'get /exports/full/:id': async () => ({ params: { id: await aFullExport() } }),
   'get /exports/full/:id/file': async () => ({ params: { id: await aFullExport() } }),
   'get /exports/sepa/:id/file': async () => ({ params: { id: await aSepa() } }),

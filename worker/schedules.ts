@@ -31,6 +31,8 @@ export function schedules(c: Container): Schedule[] {
     { name: 'vault-sweep', cron: c.config.vault.sweepCron, run: vaultSweep },
     // Export files past their Client's retention (default a year): removed, the batch record and hash kept (R-ACC-4).
     { name: 'exports-retention', cron: '50 3 * * *', run: async (c) => void (await c.exports.removeExpiredFiles(c.db.kysely)) },
+    // End of contract (R-REV-2): Clients terminated 30 days ago go on to the vault destruction, then the purge and its certificate.
+    { name: 'contract-end', cron: '20 4 * * *', run: async (c) => void (await c.contractEnd.runDue()) },
   ];
 }
 

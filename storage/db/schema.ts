@@ -14,11 +14,12 @@ export type Role = ClientRole | VendorRole;
 export type Plan = 'solo' | 'team' | 'enterprise';
 export type UserStatus = 'invited' | 'active' | 'deactivated';
 
+export type TenantStatus = 'active' | 'suspended' | 'terminated' | 'destroyed';
 export interface TenantTable {
   id: string;
   name: string;
   plan: Plan;
-  status: Default<'active' | 'suspended' | 'terminated'>;
+  status: Default<TenantStatus>;
   country: Default<string>;
   currency: Default<string>;
   created_at: Timestamp;
@@ -613,7 +614,8 @@ export interface ExportBatchTable {
   period_from: DateOnly;
   period_to: DateOnly;
   filters: ColumnType<Record<string, unknown>, string, never>;
-  expense_ids: string[];
+  /** How many rows of export_batch_expense it has (014_export_rows.sql). */
+  expense_count: number;
   reexport: boolean;
   created_by: string;
   created_at: Timestamp;
@@ -626,6 +628,14 @@ export interface ExportBatchTable {
   entry_from: number | null;
   entry_to: number | null;
   file_deleted_at: Date | null;
+}
+/** The expenses of a batch, one row each (014_export_rows.sql); append-only. */
+export interface ExportBatchExpenseTable {
+  tenant_id: string;
+  batch_id: string;
+  expense_id: string;
+  /** 1, 2, … in the order of the batch's entries (date, then id). */
+  position: number;
 }
 
 export const PAYROLL_FIELDS = ['payrollId', 'employeeName', 'email', 'periodFrom', 'periodTo', 'category', 'expenses', 'amount', 'currency'] as const;
@@ -684,6 +694,41 @@ export interface ClientExportTable {
   finished_at: Date | null;
   expires_at: Date | null;
   error: string | null;
+  link_until: Date | null;
+}
+export type VaultInstruction = 'return_then_destroy' | 'destroy';
+export interface TenantTerminationTable {
+  id: string;
+  tenant_id: string;
+  terminated_at: Timestamp;
+  terminated_by: string;
+  reason: string;
+  vault_instruction: VaultInstruction;
+  instruction_ref: string;
+  purge_after: Timestamp;
+  final_export_id: string | null;
+  vault_destruction_id: string | null;
+  cancelled_at: Date | null;
+  cancelled_by: string | null;
+}
+export interface ContractDestructionTable {
+  id: string;
+  tenant_id: string;
+  termination_id: string;
+  executed_at: Timestamp;
+  certificate: ColumnType<Record<string, unknown>, string, never>;
+  certificate_sha256: string;
+  pdf_key: string;
+  pdf_sha256: string;
+  objects_removed_at: Date | null;
+}
+
+export interface UsageEventTable {
+  tenant_id: string;
+  user_id: string;
+  kind: 'expense' | 'verification' | 'approval' | 'export';
+  occurred_at: Timestamp;
+  audit_event_id: string;
 }
 
 export interface DB {
@@ -738,10 +783,15 @@ export interface DB {
   vault_store_log_head: VaultStoreLogHeadTable;
   accounting_settings: AccountingSettingsTable;
   export_batch: ExportBatchTable;
+  export_batch_expense: ExportBatchExpenseTable;
   payroll_preset: PayrollPresetTable;
   bank_account: BankAccountTable;
   sepa_batch: SepaBatchTable;
   client_export: ClientExportTable;
+  tenant_termination: TenantTerminationTable;
+  contract_destruction: ContractDestructionTable;
+  purge_exempt: { table_name: string; reason: string };
+  usage_event: UsageEventTable;
 }
 
 /** Tables that belong to one Client: tenant-scoped access is the only way to reach them. */

@@ -281,9 +281,23 @@ function Frame({ session, children }: { session: Session; children: ReactNode })
         </nav>
       </header>
       <main id="main" ref={main} tabIndex={-1} className="main">
+        <ContractEnded session={session} />
         {error ? <ProblemBox error={error instanceof ApiError ? error : String(error)} /> : null}
         <CountsContext.Provider value={counts}>{children}</CountsContext.Provider>
       </main>
+    </div>
+  );
+}
+
+/** A terminated Client is read-only until its data is destroyed (R-REV-2): said on every page, with the way to take the data away. */
+function ContractEnded({ session }: { session: Session }) {
+  const { t, date } = useI18n();
+  const end = session.tenant?.status === 'terminated' ? session.tenant.termination : null;
+  if (!end) return null;
+  return (
+    <div className="alert alert--warning" data-testid="contract-ended">
+      <strong>{t('contractEnd.banner.title')}</strong> {t('contractEnd.banner.body', { date: date(end.purgeAfter) })}{' '}
+      {session.user.roles.includes('admin') ? <Link to="/settings/reversibility">{t('contractEnd.banner.download')}</Link> : t('contractEnd.banner.askAdmin')}
     </div>
   );
 }

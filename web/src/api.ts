@@ -20,6 +20,7 @@ import type { VaultProtection as VaultProtectionType } from '../../storage/objec
 import type { AccountingSettings as AccountingSettingsType, ExportsService } from '../../api/features/exports/exports.service.ts';
 import type { ReimbursementsService } from '../../api/features/exports/reimbursements.service.ts';
 import type { ReversibilityService } from '../../api/features/exports/reversibility.service.ts';
+import type { ContractEndService } from '../../api/features/tenants/contract-end.service.ts';
 import type { PayrollField as PayrollFieldType } from '../../storage/db/schema.ts';
 
 export type Session = z.infer<typeof SessionView>;
@@ -277,3 +278,9 @@ export function query(params: Record<string, string | number | undefined | null>
   const s = q.toString();
   return s ? `?${s}` : '';
 }
+
+// The end of contract (api/features/tenants/contract-end.service.ts), operators' side.
+/** GET /vendor/tenants/:id/termination (and the answer of POST …/termination and …/cancel). */
+export type ContractEndStatus = Answer<ContractEndService['status']>;
+/** POST /vendor/tenants/:id/termination/advance. */
+export type ContractEndStep = Answer<ContractEndService['advance']>;

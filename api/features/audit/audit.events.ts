@@ -66,7 +66,10 @@ export type AuditEventBody =
   | { type: 'payroll_preset.saved'; data: { columns: string[]; perCategory: boolean } }
   | { type: 'payroll_preset.deleted'; data: Record<string, never> }
   | { type: 'bank_account.set'; data: { country: string } }
-  | { type: 'client_export.requested'; data: Record<string, never> }
+  | { type: 'client_export.requested'; data: { final?: true } }
+  | { type: 'tenant.terminated'; data: { purgeAfter: string; vaultInstruction: 'return_then_destroy' | 'destroy'; reasonSha256: string } }
+  | { type: 'tenant.termination_cancelled'; data: Record<string, never> }
+  | { type: 'tenant.destroyed'; data: { certificateSha256: string; rows: number; objects: number } }
   | { type: 'export.receipts'; data: { format: 'pdf' | 'zip'; expenses: number; receipts: number } }
   | { type: 'sepa.created'; data: { transfers: number; totalMinor: number; sha256: string } }
   | { type: 'sepa.confirmed'; data: { reimbursed: number } }
@@ -190,7 +193,10 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'payroll_preset.saved': () => `${who} a enregistré un modèle d’export de paie (${list(d.columns)})`,
         'payroll_preset.deleted': () => `${who} a supprimé un modèle d’export de paie`,
         'bank_account.set': () => `${who} a enregistré un compte bancaire (${d.country}) pour ${target}`,
-        'client_export.requested': () => `${who} a demandé l’export complet des données du Client`,
+        'client_export.requested': () => `${who} a demandé ${d.final ? 'l’export final' : 'l’export complet'} des données du Client`,
+        'tenant.terminated': () => `${who} a enregistré la fin du contrat de ${target} : lecture seule, destruction après le ${String(d.purgeAfter).slice(0, 10)}`,
+        'tenant.termination_cancelled': () => `${who} a annulé la fin du contrat de ${target}`,
+        'tenant.destroyed': () => `${who} a détruit les données de ${target} (${d.rows} ligne(s), ${d.objects} fichier(s)) ; certificat ${String(d.certificateSha256).slice(0, 12)}…`,
         'export.receipts': () => `${who} a exporté les justificatifs de ${d.expenses} dépense(s) en ${String(d.format).toUpperCase()}`,
         'sepa.created': () => `${who} a préparé un fichier de virements SEPA : ${d.transfers} virement(s), ${money(d.totalMinor, 'EUR')}`,
         'sepa.confirmed': () => `${who} a confirmé des virements SEPA : ${d.reimbursed} dépense(s) remboursée(s)`,
@@ -266,7 +272,10 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'payroll_preset.saved': () => `${who} saved a payroll export preset (${list(d.columns)})`,
         'payroll_preset.deleted': () => `${who} deleted a payroll export preset`,
         'bank_account.set': () => `${who} saved a bank account (${d.country}) for ${target}`,
-        'client_export.requested': () => `${who} asked for the full export of the Client's data`,
+        'client_export.requested': () => `${who} asked for the ${d.final ? 'final' : 'full'} export of the Client's data`,
+        'tenant.terminated': () => `${who} recorded the end of contract of ${target}: read-only, destroyed after ${String(d.purgeAfter).slice(0, 10)}`,
+        'tenant.termination_cancelled': () => `${who} cancelled the end of contract of ${target}`,
+        'tenant.destroyed': () => `${who} destroyed the data of ${target} (${d.rows} row(s), ${d.objects} file(s)); certificate ${String(d.certificateSha256).slice(0, 12)}…`,
         'export.receipts': () => `${who} exported the receipts of ${d.expenses} expense(s) as ${String(d.format).toUpperCase()}`,
         'sepa.created': () => `${who} prepared a SEPA transfer file: ${d.transfers} transfer(s), ${money(d.totalMinor, 'EUR')}`,
         'sepa.confirmed': () => `${who} confirmed SEPA transfers: ${d.reimbursed} expense(s) reimbursed`,

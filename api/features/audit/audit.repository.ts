@@ -72,6 +72,15 @@ export const auditRepository = {
     return db.selectFrom('audit_checkpoint').selectAll().orderBy('id').execute();
   },
 
+  /** The chains of destroyed Clients, each with the last head its destruction certificate recorded. */
+  async destroyedChains(db: Db): Promise<{ chain: string; head: { seq: number; hash: string } | null }[]> {
+    const rows = await db.selectFrom('contract_destruction').select(['tenant_id', 'certificate']).execute();
+    return rows.map((r) => {
+      const h = (r.certificate as { auditChainHead?: { seq: number; hash: string } | null }).auditChainHead;
+      return { chain: r.tenant_id, head: h ? { seq: Number(h.seq), hash: h.hash } : null };
+    });
+  },
+
   eventAt(db: Db, chain: string, seq: number) {
     return db.selectFrom('audit_event').select(['hash']).where('chain', '=', chain).where('seq', '=', seq).executeTakeFirst();
   },

@@ -14,6 +14,7 @@ import type { SigningKey } from '../../infra/signing-key.ts';
 import { AUDIT_EVENT_VERSION, describeEvent, type AuditEventBody, type Locale } from './audit.events.ts';
 import type { AuditEventView } from './audit.schemas.ts';
 import { auditRepository as repo, type AuditFilter, type AuditRow } from './audit.repository.ts';
+import { USAGE_OF } from '../billing/usage.ts';
 import { checkpointHash, eventHash, GENESIS_HASH, personalDigest, PLATFORM_CHAIN } from './audit.chain.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -75,6 +76,8 @@ export class AuditService {
     };
     await trx.insertInto('audit_event').values({ ...row, data: JSON.stringify(row.data), hash: eventHash(row) }).execute();
     await trx.insertInto('audit_personal').values({ event_id: row.id, salt, actor_label: personal.actorLabel, ip: personal.ip, user_agent: personal.userAgent }).execute();
+    const usage = (row.outcome === 'success' && ev.tenantId && actor.userId && USAGE_OF[ev.type]) || null;
+    if (usage) await trx.insertInto('usage_event').values({ tenant_id: ev.tenantId!, user_id: actor.userId!, kind: usage, occurred_at: row.occurred_at, audit_event_id: row.id }).execute();
   }
 
   async list(tenantId: string, f: AuditFilter, limit: number, cursor: string | undefined, locale: Locale): Promise<{ items: AuditEventView[]; nextCursor: string | null }> {
@@ -143,6 +146,9 @@ export class AuditService {
       heads.set(chain, { seq, hash: prevHash });
     }
 
+    // Chains of Clients destroyed at the end of their contract are gone on purpose: their last head is
+    // in the destruction certificate, and no checkpoint may have signed beyond it.
+    const destroyed = new Map((await repo.destroyedChains(this.db)).map((d) => [d.chain, d.head]));
     const checkpoints = await repo.checkpoints(this.db);
     let prevHash = GENESIS_HASH;
     let expectedId = 1;
@@ -153,6 +159,12 @@ export class AuditService {
       if (c.prev_hash !== prevHash || checkpointHash(body) !== c.hash) return { ok: false, checkpointId: id, problem: `checkpoint #${id} was altered or does not link to #${id - 1}` };
       if (c.key_id !== this.key.keyId || !this.key.verify(c.hash, c.signature)) return { ok: false, checkpointId: id, problem: `checkpoint #${id} has no valid signature by this service's key` };
       for (const h of c.heads) {
+        if (destroyed.has(h.chain) && !heads.has(h.chain)) {
+          const last = destroyed.get(h.chain);
+          if (!last || last.seq < h.seq || (last.seq === h.seq && last.hash !== h.hash))
+            return { ok: false, chain: h.chain, seq: h.seq, checkpointId: id, problem: `chain ${h.chain}: checkpoint #${id} signed head seq ${h.seq}, which the destruction certificate of this Client does not account for` };
+          continue;
+        }
         const now = heads.get(h.chain);
         if (!now || now.seq < h.seq)
           return { ok: false, chain: h.chain, seq: (now?.seq ?? 0) + 1, checkpointId: id, problem: `chain ${h.chain}: events after seq ${now?.seq ?? 0} are missing (checkpoint #${id} signed head seq ${h.seq})` };

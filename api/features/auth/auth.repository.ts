@@ -1,23 +1,26 @@
 // Cross-tenant lookups that sign-in needs before any tenant is known (by email, by token hash).
 import type { Kysely, Transaction } from 'kysely';
-import type { DB, Role, Row } from '../../../storage/db/schema.ts';
+import type { DB, Role, Row, TenantStatus } from '../../../storage/db/schema.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
-export type UserWithRoles = Row<'app_user'> & { roles: Role[] };
+/** A user with their roles and their Client's status (null for vendor staff). */
+export type UserWithRoles = Row<'app_user'> & { roles: Role[]; tenant_status: TenantStatus | null };
 
-async function withRoles(db: Db, u: Row<'app_user'> | undefined): Promise<UserWithRoles | undefined> {
+async function withRoles(db: Db, u: (Row<'app_user'> & { tenant_status: TenantStatus | null }) | undefined): Promise<UserWithRoles | undefined> {
   if (!u) return undefined;
   const roles = await db.selectFrom('user_role').select('role').where('user_id', '=', u.id).execute();
   return { ...u, roles: roles.map((r) => r.role).sort() };
 }
+const users = (db: Db) =>
+  db.selectFrom('app_user').selectAll('app_user').select((eb) => eb.selectFrom('tenant').select('tenant.status').whereRef('tenant.id', '=', 'app_user.tenant_id').as('tenant_status'));
 
 export const authRepository = {
   async userByEmail(db: Db, email: string) {
-    const u = await db.selectFrom('app_user').selectAll().where((eb) => eb.fn('lower', ['email']), '=', email.toLowerCase()).executeTakeFirst();
+    const u = await users(db).where((eb) => eb.fn('lower', ['app_user.email']), '=', email.toLowerCase()).executeTakeFirst();
     return withRoles(db, u);
   },
   async userById(db: Db, id: string) {
-    return withRoles(db, await db.selectFrom('app_user').selectAll().where('id', '=', id).executeTakeFirst());
+    return withRoles(db, await users(db).where('app_user.id', '=', id).executeTakeFirst());
   },
   tenant(db: Db, id: string) {
     return db.selectFrom('tenant').select(['id', 'name', 'plan', 'status', 'country', 'currency']).where('id', '=', id).executeTakeFirst();

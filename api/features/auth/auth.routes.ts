@@ -14,7 +14,7 @@ async function sessionView(c: Container, p: Principal) {
   const t = p.tenantId ? await authRepository.tenant(c.db.kysely, p.tenantId) : undefined;
   return {
     user: { id: p.userId, email: p.email, name: p.name, roles: p.roles, tenantId: p.tenantId, locale: p.locale },
-    tenant: t ? { id: t.id, name: t.name, plan: t.plan, country: t.country, currency: t.currency } : null,
+    tenant: t ? { id: t.id, name: t.name, plan: t.plan, country: t.country, currency: t.currency, status: t.status, termination: t.status === 'terminated' ? await c.contractEnd.clientView(t.id) : null } : null,
     csrfToken: p.csrfToken ?? '',
   };
 }

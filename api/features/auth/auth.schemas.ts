@@ -9,7 +9,11 @@ export const UpdateMe = z.strictObject({ locale: z.enum(['fr', 'en']).optional()
 
 export const SessionView = z.object({
   user: z.object({ id: z.string(), email: z.string(), name: z.string(), roles: z.array(z.string()), tenantId: z.string().nullable(), locale: z.enum(['fr', 'en']) }),
-  tenant: z.object({ id: z.string(), name: z.string(), plan: z.string(), country: z.string(), currency: z.string() }).nullable(),
+  tenant: z.object({
+    id: z.string(), name: z.string(), plan: z.string(), country: z.string(), currency: z.string(), status: z.enum(['active', 'suspended', 'terminated', 'destroyed']),
+    /** While terminated: read-only until purgeAfter, then destroyed (R-REV-2). */
+    termination: z.object({ terminatedAt: z.string(), purgeAfter: z.string(), vaultInstruction: z.enum(['return_then_destroy', 'destroy']), finalExportId: z.string().nullable() }).nullable(),
+  }).nullable(),
   csrfToken: z.string(),
 });
 

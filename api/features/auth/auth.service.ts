@@ -41,7 +41,7 @@ export class AuthService {
   constructor(private readonly d: AuthDeps) {}
 
   principalOf(u: UserWithRoles, via: Principal['via'], extra: Partial<Principal> = {}): Principal {
-    return { via, userId: u.id, tenantId: u.tenant_id, roles: u.roles, email: u.email, name: u.name, locale: u.locale, authMethod: via === 'api_token' ? 'api_token' : 'password', ...extra };
+    return { via, userId: u.id, tenantId: u.tenant_id, tenantStatus: u.tenant_status, roles: u.roles, email: u.email, name: u.name, locale: u.locale, authMethod: via === 'api_token' ? 'api_token' : 'password', ...extra };
   }
 
   async login(email: string, password: string, actor: AuditActor): Promise<NewSession> {
@@ -78,7 +78,8 @@ export class AuthService {
   async tenantUsable(tenantId: string | null): Promise<boolean> {
     if (!tenantId) return true;
     const t = await repo.tenant(this.d.db, tenantId);
-    return !!t && t.status !== 'terminated';
+    // a terminated Client's users still sign in, to read and take their data away (read-only until the purge)
+    return !!t && t.status !== 'destroyed';
   }
 
   /** Creates a session and records the sign-in in one transaction. */

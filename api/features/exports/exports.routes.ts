@@ -38,6 +38,7 @@ const ReceiptsInput = z.strictObject({ expenseIds: z.array(z.uuid()).min(1).max(
 const SepaInput = z.strictObject({ executionDate: day });
 const employee = { kind: 'client', roles: ['employee'] } as const;
 const admin = { kind: 'client', roles: ['admin'] } as const;
+const BatchExpensesQuery = z.strictObject({ cursor: z.coerce.number().int().min(0).max(2_147_483_647).optional(), limit: z.coerce.number().int().min(1).max(10_000).default(1000) });
 const AccountingExport = z.strictObject({ from: day, to: day, format: z.enum(['csv', 'fec', 'xlsx']).default('csv'), reexport: z.boolean().optional() });
 
 export const exportsRoutes = [
@@ -136,8 +137,12 @@ export const exportsRoutes = [
     handler: async (_i, ctx, c) => c.exports.list(ctx.tenant),
   }),
   route({
-    method: 'get', path: '/exports/:id', tag: 'exports', summary: 'One export batch: who, when, filters, expenses, the file\u2019s SHA-256', access: payroll, scope: 'exports:write', params: IdParams,
+    method: 'get', path: '/exports/:id', tag: 'exports', summary: 'One export batch: who, when, filters, how many expenses, the file\u2019s SHA-256', access: payroll, scope: 'exports:write', params: IdParams,
     handler: async ({ params }, ctx, c) => c.exports.get(ctx.tenant, params.id),
+  }),
+  route({
+    method: 'get', path: '/exports/:id/expenses', tag: 'exports', summary: 'A batch\u2019s expenses (ids), a page at a time in the order of their entries: entry number = entryFrom + position - 1 (nextCursor: the cursor of the next page)', access: payroll, scope: 'exports:write', params: IdParams, query: BatchExpensesQuery,
+    handler: async ({ params, query }, ctx, c) => c.exports.batchExpenses(ctx.tenant, params.id, query),
   }),
   route({
     method: 'get', path: '/exports/:id/file', tag: 'exports', summary: 'The batch\u2019s file, the same bytes as when it was made (410 once removed at the end of its retention)', access: payroll, scope: 'exports:write', params: IdParams, raw: true,

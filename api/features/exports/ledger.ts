@@ -108,27 +108,37 @@ export function decimalComma(minor: number, digits = 2): string {
 
 export const FEC_COLUMNS = ['JournalCode', 'JournalLib', 'EcritureNum', 'EcritureDate', 'CompteNum', 'CompteLib', 'CompAuxNum', 'CompAuxLib', 'PieceRef', 'PieceDate', 'EcritureLib', 'Debit', 'Credit', 'EcritureLet', 'DateLet', 'ValidDate', 'Montantdevise', 'Idevise'] as const;
 
-/** A field of the FEC: the separator, line breaks and tabs cannot occur in it. */
-const fecField = (v: string, sep: string) => v.replace(/[\r\n\t]/g, ' ').split(sep).join(' ').trim();
+/** A field of the FEC: the separator, line breaks and tabs cannot occur in it (most fields have none: returned as they are). */
+const fecField = (v: string, sep: string) => (/[\r\n\t]|^\s|\s$/.test(v) || v.includes(sep) ? v.replace(/[\r\n\t]/g, ' ').split(sep).join(' ').trim() : v);
 const yyyymmdd = (isoDate: string) => isoDate.slice(0, 10).replaceAll('-', '');
 
 /**
  * The Fichier des Écritures Comptables (article A47 A-1 du LPF): the 18 columns in order, one
  * separator (tab or pipe), dates YYYYMMDD, amounts with a decimal comma, one line per entry line.
  */
-export function fecText(entries: readonly LedgerEntry[], s: LedgerSettings, o: { separator: '\t' | '|'; validatedOn: string; digits?: number }): string {
+export function fecText(entries: readonly LedgerEntry[], s: LedgerSettings, o: FecOptions): string {
+  return fecHeader(o.separator) + [...fecLines(entries, s, o)].join('');
+}
+export interface FecOptions {
+  separator: '\t' | '|';
+  validatedOn: string;
+  digits?: number;
+}
+
+/** The FEC's first line, CRLF included. */
+export const fecHeader = (separator: FecOptions['separator']) => `${FEC_COLUMNS.join(separator)}\r\n`;
+
+/** The FEC lines of these entries, each with its CRLF: a large file is written a page of entries at a time after fecHeader. */
+export function* fecLines(entries: readonly LedgerEntry[], s: LedgerSettings, o: FecOptions): Generator<string> {
   const sep = o.separator;
-  const rows: string[] = [FEC_COLUMNS.join(sep)];
+  const validated = yyyymmdd(o.validatedOn);
   for (const e of entries)
     for (const l of e.lines)
-      rows.push(
-        [
-          s.journalCode, s.journalLabel, String(e.number), yyyymmdd(e.date), l.account, l.accountLabel, l.auxAccount ?? '', l.auxLabel ?? '', e.pieceRef, yyyymmdd(e.date), e.label,
-          decimalComma(l.debitMinor, o.digits), decimalComma(l.creditMinor, o.digits), '', '', yyyymmdd(o.validatedOn),
-          l.foreign ? decimalComma(l.foreign.amountMinor, o.digits) : '', l.foreign?.currency ?? '',
-        ].map((v) => fecField(v, sep)).join(sep),
-      );
-  return `${rows.join('\r\n')}\r\n`;
+      yield `${[
+        s.journalCode, s.journalLabel, String(e.number), yyyymmdd(e.date), l.account, l.accountLabel, l.auxAccount ?? '', l.auxLabel ?? '', e.pieceRef, yyyymmdd(e.date), e.label,
+        decimalComma(l.debitMinor, o.digits), decimalComma(l.creditMinor, o.digits), '', '', validated,
+        l.foreign ? decimalComma(l.foreign.amountMinor, o.digits) : '', l.foreign?.currency ?? '',
+      ].map((v) => fecField(v, sep)).join(sep)}\r\n`;
 }
 
 /** <SIREN>FEC<closing date YYYYMMDD>.txt */

@@ -30,7 +30,7 @@ export const EXPORTED_TABLES: readonly { table: keyof DB; omit?: readonly string
   { table: 'approval' }, { table: 'expense_transition' }, { table: 'expense_correction' }, { table: 'category_policy' }, { table: 'vat_rule' }, { table: 'notification' },
   { table: 'audit_event' }, { table: 'vault_settings' }, { table: 'vault_deposit' }, { table: 'vault_journal' }, { table: 'vault_checkpoint' }, { table: 'vault_hold' },
   { table: 'vault_destruction' }, { table: 'vault_destruction_approval' }, { table: 'vault_destroyed' }, { table: 'accounting_settings', omit: ['company_iban_sealed'] },
-  { table: 'export_batch' }, { table: 'payroll_preset' }, { table: 'bank_account', omit: ['iban_sealed'] }, { table: 'sepa_batch' },
+  { table: 'export_batch' }, { table: 'export_batch_expense' }, { table: 'payroll_preset' }, { table: 'bank_account', omit: ['iban_sealed'] }, { table: 'sepa_batch' },
 ];
 const LINK_DAYS = 7;
 const EXT: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp', 'image/heic': 'heic', 'image/heif': 'heif', 'application/pdf': 'pdf' };
@@ -63,14 +63,15 @@ This archive holds everything Justif keeps for the Client, as it was when the ex
 export class ReversibilityService {
   constructor(private readonly d: { db: Kysely<DB>; objects: ObjectStore; queue: JobQueue<Jobs>; clock: Clock; audit: AuditService; mailer: Mailer; publicUrl: string }) {}
 
-  async start(tdb: TenantDb, actor: AuditActor) {
+  /** `linkUntil`: the final export made at termination, downloadable until the purge and announced to every admin. */
+  async start(tdb: TenantDb, actor: AuditActor, o: { linkUntil?: Date } = {}) {
     return tdb.transaction(async (tx) => {
       const running = await tx.selectFrom('client_export').select('id').where('status', 'in', ['queued', 'running']).executeTakeFirst();
       if (running) throw new AppError('conflict', 'A full export is already being made', { exportId: running.id });
       const id = randomUUID();
-      await tx.insertInto('client_export', { id, requested_by: actor.userId!, requested_at: this.d.clock.now(), progress: JSON.stringify({ step: 'queued' }) }).execute();
+      await tx.insertInto('client_export', { id, requested_by: actor.userId!, requested_at: this.d.clock.now(), progress: JSON.stringify({ step: 'queued' }), link_until: o.linkUntil ?? null }).execute();
       await this.d.queue.enqueue(tx.raw, 'client.export', { tenantId: tx.tenantId, exportId: id });
-      await this.d.audit.record(tx.raw, actor, { type: 'client_export.requested', tenantId: tx.tenantId, target: { type: 'client_export', id }, data: {} });
+      await this.d.audit.record(tx.raw, actor, { type: 'client_export.requested', tenantId: tx.tenantId, target: { type: 'client_export', id }, data: o.linkUntil ? { final: true as const } : {} });
       return this.get(tx, id);
     });
   }
@@ -157,14 +158,18 @@ export class ReversibilityService {
       const stored = await storing;
       const now = this.d.clock.now();
       await db.transaction().execute(async (trx) => {
-        await trx.updateTable('client_export').set({ status: 'done', progress: JSON.stringify({ step: 'done' }), file_key: key, sha256: stored.sha256, size: stored.size, files: manifest.length + 1, finished_at: now, expires_at: new Date(now.getTime() + LINK_DAYS * 86_400_000) }).where('id', '=', exportId).execute();
-        const admin = await trx.selectFrom('app_user').select(['id', 'email', 'name', 'locale']).where('id', '=', row.requested_by).executeTakeFirst();
-        if (admin) {
+        const expiresAt = row.link_until ?? new Date(now.getTime() + LINK_DAYS * 86_400_000);
+        await trx.updateTable('client_export').set({ status: 'done', progress: JSON.stringify({ step: 'done' }), file_key: key, sha256: stored.sha256, size: stored.size, files: manifest.length + 1, finished_at: now, expires_at: expiresAt }).where('id', '=', exportId).execute();
+        // the admin who asked; for the final export (asked by the vendor at termination) every admin
+        const admins = await trx.selectFrom('app_user as u').select(['u.id', 'u.email', 'u.name', 'u.locale']).where('u.tenant_id', '=', tenantId).where('u.status', '=', 'active')
+          .where((w) => (row.link_until ? w.exists(w.selectFrom('user_role as r').select('r.user_id').whereRef('r.user_id', '=', 'u.id').where('r.role', '=', 'admin')) : w('u.id', '=', row.requested_by))).execute();
+        const until = (locale: string) => new Intl.DateTimeFormat(locale === 'fr' ? 'fr-FR' : 'en-GB', { dateStyle: 'long', timeZone: 'Europe/Paris' }).format(expiresAt);
+        for (const admin of admins) {
           await trx.insertInto('notification').values({ id: randomUUID(), tenant_id: tenantId, user_id: admin.id, kind: 'client_export_ready', expense_id: null, data: JSON.stringify({ exportId }) }).execute();
           const link = `${this.d.publicUrl}/settings/reversibility`;
           await this.d.mailer.queue(trx, admin.locale === 'fr'
-            ? { to: admin.email, subject: 'Justif : votre export complet est prêt', text: `Bonjour ${admin.name},\n\nL’export complet de vos données est prêt (${manifest.length + 1} fichiers). Le lien de téléchargement vaut ${LINK_DAYS} jours :\n${link}\n` }
-            : { to: admin.email, subject: 'Justif: your full export is ready', text: `Hello ${admin.name},\n\nThe full export of your data is ready (${manifest.length + 1} files). The download link lasts ${LINK_DAYS} days:\n${link}\n` });
+            ? { to: admin.email, subject: 'Justif : votre export complet est prêt', text: `Bonjour ${admin.name},\n\nL’export complet de vos données est prêt (${manifest.length + 1} fichiers). Il peut être téléchargé jusqu’au ${until('fr')} :\n${link}\n` }
+            : { to: admin.email, subject: 'Justif: your full export is ready', text: `Hello ${admin.name},\n\nThe full export of your data is ready (${manifest.length + 1} files). It can be downloaded until ${until('en')}:\n${link}\n` });
         }
       });
     } catch (err) {

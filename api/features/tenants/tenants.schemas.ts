@@ -10,3 +10,9 @@ export const CreateTenant = z.strictObject({
   adminName: z.string().trim().min(1).max(200),
   adminLocale: z.enum(['fr', 'en']).optional(),
 });
+
+export const Terminate = z.strictObject({
+  reason: z.string().trim().min(1).max(1000),
+  vaultInstruction: z.enum(['return_then_destroy', 'destroy']),
+  instructionRef: z.string().trim().min(1).max(500),
+});

@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
-import type { ClientRole, Row } from '../../../storage/db/schema.ts';
+import { sql, type Kysely } from 'kysely';
+import type { ClientRole, DB, Row } from '../../../storage/db/schema.ts';
 import { advisoryXactLock } from '../../../storage/db/locks.ts';
 import { afterKeyset, cursorTs, type Keyset } from '../../../storage/db/keyset.ts';
 import type { TenantDb } from '../../../storage/db/tenant-db.ts';
@@ -12,6 +12,13 @@ async function attachRoles<U extends Row<'app_user'>>(tdb: TenantDb, users: U[])
   const by = new Map<string, ClientRole[]>();
   for (const r of roles) by.set(r.user_id, [...(by.get(r.user_id) ?? []), r.role as ClientRole]);
   return users.map((u) => ({ ...u, roles: (by.get(u.id) ?? []).sort() }));
+}
+
+/** The vendor's active operators' addresses (alerts, contract ends). */
+export async function activeOperatorEmails(db: Kysely<DB>): Promise<string[]> {
+  const rows = await db.selectFrom('user_role as r').innerJoin('app_user as u', 'u.id', 'r.user_id').select('u.email')
+    .where('r.role', '=', 'operator').where('r.tenant_id', 'is', null).where('u.status', '=', 'active').execute();
+  return rows.map((r) => r.email);
 }
 
 export const usersRepository = {

@@ -25,6 +25,7 @@ import { AppError } from '../../http/errors.ts';
 import type { Mailer } from '../../infra/mailer.ts';
 import type { SigningKey } from '../../infra/signing-key.ts';
 import { canonicalize } from '../../lib/jcs.ts';
+import { activeOperatorEmails } from '../users/users.repository.ts';
 import { sha256Hex } from '../../lib/secrets.ts';
 import { SYSTEM_ACTOR, type AuditActor, type AuditService } from '../audit/audit.service.ts';
 import { HEAD_BYTES, sniffType } from '../receipts/file-check.ts';
@@ -572,19 +573,12 @@ export class VaultService {
   private async alert(tenantId: string, key: string, outcome: 'mismatch' | 'missing', expected: string, actual: string | null): Promise<AppError> {
     this.integrityFailures++;
     this.d.log.error({ tenantId, key, outcome, expected, actual }, 'vault integrity failure');
-    const operators = await this.d.db
-      .selectFrom('user_role as r')
-      .innerJoin('app_user as u', 'u.id', 'r.user_id')
-      .select('u.email')
-      .where('r.role', '=', 'operator')
-      .where('r.tenant_id', 'is', null)
-      .where('u.status', '=', 'active')
-      .execute();
+    const operators = await activeOperatorEmails(this.d.db);
     await this.d.db.transaction().execute(async (trx) => {
       await this.d.audit.record(trx, SYSTEM_ACTOR, { type: 'vault.integrity_failed', tenantId, outcome: 'failure', target: { type: 'vault_object', id: key }, data: { outcome, expected, actual } });
       if (operators.length)
-        await this.d.mailer.queue(trx, operators.map((op) => ({
-          to: op.email,
+        await this.d.mailer.queue(trx, operators.map((to) => ({
+          to,
           subject: `[Justif] Vault integrity failure: ${outcome === 'missing' ? 'object missing' : 'object altered'}`,
           text: `The vault object ${key} (Client ${tenantId}) ${outcome === 'missing' ? 'is missing' : `no longer has its SHA-256: expected ${expected}, found ${actual}`}.\nNothing was repaired. Investigate the storage, then run npm run vault:verify.`,
         })));

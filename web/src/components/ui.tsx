@@ -323,3 +323,13 @@ export function usePageTitle(title: string): void {
     document.title = `${title} · Justif`;
   }, [title]);
 }
+
+/** One term and its value in a `<dl className="dl">`. */
+export function DlRow({ term, children, testId }: { term: string; children: ReactNode; testId?: string }) {
+  return (
+    <div className="dl__row" data-testid={testId}>
+      <dt>{term}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}

@@ -5,6 +5,7 @@ import { DataTable } from '../components/lists.tsx';
 import { Badge, FormActions, Notice, ProblemBox, SelectField, TextField, usePageTitle, useSubmit } from '../components/ui.tsx';
 import { useI18n } from '../i18n/index.tsx';
 import { label } from '../labels.ts';
+import { ContractEndPanel } from './ContractEnd.tsx';
 
 const FIELDS = ['name', 'plan', 'country', 'currency', 'adminEmail', 'adminName', 'adminLocale'];
 
@@ -16,6 +17,7 @@ export function ClientsPage() {
   const [listError, setListError] = useState<unknown>(null);
   const [version, setVersion] = useState(0);
   const [notice, setNotice] = useState('');
+  const [ending, setEnding] = useState<Tenant | null>(null);
 
   useEffect(() => {
     let live = true;
@@ -38,7 +40,7 @@ export function ClientsPage() {
           <ProblemBox error={listError} />
           <DataTable
             caption={t('clients.title')}
-            columns={[t('clients.col.name'), t('clients.col.plan'), t('clients.col.status'), t('clients.col.country'), t('clients.col.currency'), t('clients.col.createdAt')]}
+            columns={[t('clients.col.name'), t('clients.col.plan'), t('clients.col.status'), t('clients.col.country'), t('clients.col.currency'), t('clients.col.createdAt'), t('common.actions')]}
             rows={items}
             busy={loading}
             empty={t('clients.empty')}
@@ -50,23 +52,34 @@ export function ClientsPage() {
                 </td>
                 <td data-label={t('clients.col.plan')}>{label(t, 'plan', c.plan)}</td>
                 <td data-label={t('clients.col.status')}>
-                  <Badge tone={c.status === 'active' ? 'green' : c.status === 'suspended' ? 'amber' : 'grey'}>{label(t, 'tenantStatus', c.status)}</Badge>
+                  <Badge tone={c.status === 'active' ? 'green' : c.status === 'suspended' || c.status === 'terminated' ? 'amber' : 'grey'}>{label(t, 'tenantStatus', c.status)}</Badge>
                 </td>
                 <td data-label={t('clients.col.country')}>{c.country}</td>
                 <td data-label={t('clients.col.currency')}>{c.currency}</td>
                 <td data-label={t('clients.col.createdAt')}>{date(c.createdAt)}</td>
+                <td data-label={t('common.actions')}>
+                  <button type="button" className="btn btn--small btn--ghost" aria-label={t('clients.endContract.label', { name: c.name })} onClick={() => setEnding(c)}>
+                    {t('clients.endContract')}
+                  </button>
+                </td>
               </tr>
             )}
           </DataTable>
         </div>
         <aside className="split__side card">
-          <h2>{t('clients.create')}</h2>
-          <CreateClient
-            onCreated={(c, email) => {
-              setNotice(t('clients.created', { name: c.name, email }));
-              setVersion((v) => v + 1);
-            }}
-          />
+          {ending ? (
+            <ContractEndPanel key={ending.id} tenant={ending} onChanged={() => setVersion((v) => v + 1)} onClose={() => setEnding(null)} />
+          ) : (
+            <>
+              <h2>{t('clients.create')}</h2>
+              <CreateClient
+                onCreated={(c, email) => {
+                  setNotice(t('clients.created', { name: c.name, email }));
+                  setVersion((v) => v + 1);
+                }}
+              />
+            </>
+          )}
         </aside>
       </div>
     </section>

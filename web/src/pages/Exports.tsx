@@ -140,7 +140,7 @@ function BatchCard({ batch, title }: { batch: ExportBatch; title: string }) {
       <dl className="dl">
         <Row term={t('exports.batch.period')}>{t('exports.periodRange', { from: dayLabel(batch.periodFrom, locale), to: dayLabel(batch.periodTo, locale) })}</Row>
         <Row term={t('exports.batch.expenses')} testId="batch-expenses">
-          {batch.expenseIds.length}
+          {batch.expenses}
         </Row>
         <Row term={t('exports.batch.rows')} testId="batch-rows">
           {batch.rows}

@@ -23,7 +23,7 @@ import {
 } from '../api.ts';
 import { dayLabel, today } from '../components/expenses.tsx';
 import { DataTable, useLoaded } from '../components/lists.tsx';
-import { Badge, CheckField, FormActions, Modal, Notice, ProblemBox, SelectField, TextAreaField, TextField, useConfirm, usePageTitle, useSubmit } from '../components/ui.tsx';
+import { Badge, CheckField, FormActions, Modal, Notice, ProblemBox, SelectField, TextAreaField, TextField, useConfirm, usePageTitle, useSubmit, DlRow } from '../components/ui.tsx';
 import { useI18n, type Locale } from '../i18n/index.tsx';
 import { formatBytes } from '../money.ts';
 import { Link, navigate, useLocation } from '../router.tsx';
@@ -84,15 +84,6 @@ function monthDay(mmdd: string, locale: Locale): string {
   return new Intl.DateTimeFormat(locale === 'fr' ? 'fr-FR' : 'en-GB', { day: 'numeric', month: 'long', timeZone: 'UTC' }).format(Date.UTC(2000, Number(m[1]) - 1, Number(m[2])));
 }
 
-function Row({ term, children, testId }: { term: string; children: ReactNode; testId?: string }) {
-  return (
-    <div className="dl__row" data-testid={testId}>
-      <dt>{term}</dt>
-      <dd>{children}</dd>
-    </div>
-  );
-}
-
 // Overview -----------------------------------------------------------------------------------
 
 const PROTECTION_TONE = { 'object-lock-governance': 'green', 'read-only-files': 'blue', none: 'amber' } as const;
@@ -120,9 +111,9 @@ function OverviewTab({ canWrite }: { canWrite: boolean }) {
               <SettingsForm key={JSON.stringify(data.settings)} settings={data.settings} onDone={reload} />
             ) : (
               <dl className="dl">
-                <Row term={t('vault.depositAt')}>{t(`vault.depositAt.${data.settings.depositAt}`)}</Row>
-                <Row term={t('vault.retentionYears')}>{t('vault.years', { count: data.settings.retentionYears })}</Row>
-                <Row term={t('vault.fiscalYearEnd')}>{monthDay(data.settings.fiscalYearEnd, locale)}</Row>
+                <DlRow term={t('vault.depositAt')}>{t(`vault.depositAt.${data.settings.depositAt}`)}</DlRow>
+                <DlRow term={t('vault.retentionYears')}>{t('vault.years', { count: data.settings.retentionYears })}</DlRow>
+                <DlRow term={t('vault.fiscalYearEnd')}>{monthDay(data.settings.fiscalYearEnd, locale)}</DlRow>
               </dl>
             )}
           </section>
@@ -134,20 +125,20 @@ function OverviewTab({ canWrite }: { canWrite: boolean }) {
             </div>
             <p>{t(`vault.protection.explain.${data.protection.mode}`)}</p>
             <dl className="dl">
-              <Row term={t('vault.store')}>{t(`vault.store.${data.store}`)}</Row>
-              <Row term={t('vault.protection.detail')}>
+              <DlRow term={t('vault.store')}>{t(`vault.store.${data.store}`)}</DlRow>
+              <DlRow term={t('vault.protection.detail')}>
                 <code className="break">{data.protection.detail}</code>
-              </Row>
+              </DlRow>
             </dl>
           </section>
 
           <section className="card" aria-labelledby="vault-content">
             <h2 id="vault-content">{t('vault.content')}</h2>
             <dl className="dl">
-              <Row term={t('vault.content.deposits')} testId="vault-deposits">
+              <DlRow term={t('vault.content.deposits')} testId="vault-deposits">
                 {data.deposits.toLocaleString(locale === 'fr' ? 'fr-FR' : 'en-GB')}
-              </Row>
-              <Row term={t('vault.content.bytes')}>{formatBytes(data.bytes, locale)}</Row>
+              </DlRow>
+              <DlRow term={t('vault.content.bytes')}>{formatBytes(data.bytes, locale)}</DlRow>
             </dl>
             <p>
               <Link to="/vault/deposits">{t('vault.content.see')}</Link>
@@ -232,12 +223,12 @@ function PublicKeyCard({ k }: { k: VaultOverview['publicKey'] }) {
       <h2 id="vault-key">{t('vault.key')}</h2>
       <p className="small muted">{t('vault.key.intro')}</p>
       <dl className="dl">
-        <Row term={t('vault.key.fingerprint')} testId="vault-fingerprint">
+        <DlRow term={t('vault.key.fingerprint')} testId="vault-fingerprint">
           <code className="break">{k.fingerprint}</code>
-        </Row>
-        <Row term={t('vault.key.id')}>
+        </DlRow>
+        <DlRow term={t('vault.key.id')}>
           <code className="break">{k.keyId}</code>
-        </Row>
+        </DlRow>
       </dl>
       <p className="small muted" id="vault-key-pem">
         {t('vault.key.pem')}
