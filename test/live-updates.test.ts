@@ -211,3 +211,28 @@ describe('GET /expenses/:id/events', () => {
     }
   });
 });
+
+describe('notifications of expenses changed in bulk (migration 017)', () => {
+  it('a statement that changes up to 100 expenses names each; more, one "<tenant>:*" for the Client, which every watcher of the Client hears', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 101; i += 10) ids.push(...(await Promise.all(Array.from({ length: Math.min(10, 101 - i) }, (_, k) => draft(`Bulk ${i + k}`, 100 + i + k)))).map((d) => d.id));
+    const heard: string[] = [];
+    const stop = await ctx.c.db.listen('justif_expense', (p) => heard.push(p));
+    const touch = async (some: string[]) => {
+      await ctx.c.db.kysely.updateTable('expense').set({ updated_at: new Date() }).where('id', 'in', some).execute();
+      await new Promise((r) => setTimeout(r, 300)); // delivery after commit, over the listener's connection
+    };
+    await touch(ids.slice(0, 2));
+    expect(heard.sort()).toEqual(ids.slice(0, 2).map((id) => `${t.tenantId}:${id}`).sort());
+    heard.length = 0;
+    await touch(ids);
+    expect(heard).toEqual([`${t.tenantId}:*`]);
+    // a watcher of one expense of the Client hears it
+    let changed = 0;
+    const unwatch = await ctx.c.expenseEvents.watch({ tenantId: t.tenantId, expenseId: ids[5]!, shas: new Set(), changed: () => void changed++ });
+    await touch(ids);
+    expect(changed).toBe(1);
+    unwatch();
+    await stop();
+  });
+});

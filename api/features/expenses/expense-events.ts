@@ -40,7 +40,8 @@ export class ExpenseEvents {
   private listen() {
     const gap = () => this.each(() => true);
     return Promise.all([
-      this.d.db.listen('justif_expense', (p) => this.each((w) => (w.expenseId === null ? p.startsWith(`${w.tenantId}:`) : p === `${w.tenantId}:${w.expenseId}`)), gap),
+      // '<tenant>:<expense>', or '<tenant>:*' when a statement changed many expenses of the Client (migration 017)
+      this.d.db.listen('justif_expense', (p) => this.each((w) => (w.expenseId === null || p.endsWith(':*') ? p.startsWith(`${w.tenantId}:`) : p === `${w.tenantId}:${w.expenseId}`)), gap),
       this.d.db.listen('justif_receipt', (p) => {
         const at = p.indexOf(':');
         const tenantId = p.slice(0, at);
