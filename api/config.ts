@@ -57,6 +57,7 @@ const EnvSchema = z
     RECEIPT_MAX_FILES: z.coerce.number().int().min(1).max(50).default(10),
     RECEIPT_MAX_MEGAPIXELS: z.coerce.number().int().min(1).max(1000).default(100),
     DATA_KEY_FILE: z.string().min(1).optional(),
+    PRICE_LIST_FILE: z.string().min(1).optional(),
     VAULT_DIR: z.string().min(1).optional(),
     VAULT_S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (3 to 63 lower-case letters, digits, dots, hyphens)').optional(),
     VAULT_S3_PREFIX: z
@@ -103,6 +104,8 @@ export interface Config {
    */
   /** AES-256-GCM key sealing bank account numbers at rest. */
   dataKeyFile: string;
+  /** Plans and prices (R-BIL-1): a JSON price list replacing the default one. */
+  priceListFile?: string;
   vault: { dir: string; s3?: Config['s3'] & {}; signingKeyFile: string; tsaUrl?: string; checkpointCron: string; sweepCron: string };
 }
 
@@ -157,6 +160,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         }
       : undefined,
     dataKeyFile: resolve(e.DATA_KEY_FILE ?? `${dataDir}/keys/data-aes256.key`),
+    priceListFile: e.PRICE_LIST_FILE ? resolve(e.PRICE_LIST_FILE) : undefined,
     vault: {
       dir: resolve(e.VAULT_DIR ?? `${dataDir}/vault`),
       s3: e.S3_BUCKET && e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY

@@ -8,6 +8,8 @@ import { createLocalVaultStore, createS3VaultStore, type VaultStore } from '../s
 import { requestTimestamp } from './infra/timestamp.ts';
 import { VaultService } from './features/vault/vault.service.ts';
 import { ContractEndService } from './features/tenants/contract-end.service.ts';
+import { BillingService } from './features/billing/billing.service.ts';
+import { loadPriceBook } from './features/billing/price-list.ts';
 import { ExportsService } from './features/exports/exports.service.ts';
 import { ReimbursementsService } from './features/exports/reimbursements.service.ts';
 import { ReversibilityService } from './features/exports/reversibility.service.ts';
@@ -73,6 +75,8 @@ export interface Container {
   reversibility: ReversibilityService;
   /** End of contract (R-REV-2): termination, read-only period, purge and certificate. */
   contractEnd: ContractEndService;
+  /** Billing (R-BIL): licence limits, metering. */
+  billing: BillingService;
   close(): Promise<void>;
 }
 
@@ -112,10 +116,12 @@ export async function createContainer(config: Config, o: ContainerOverrides = {}
   const vaultStore = o.vaultStore ?? (config.vault.s3 ? createS3VaultStore(config.vault.s3) : createLocalVaultStore(config.vault.dir));
   const tsaUrl = config.vault.tsaUrl;
   const vault = new VaultService({ db: k, objects, vault: vaultStore, queue, clock, audit, mailer, log, key: vaultKey, timestamp: tsaUrl ? (digest) => requestTimestamp(tsaUrl, digest) : undefined });
+  const billing = new BillingService({ db: k, clock, prices: loadPriceBook(config.priceListFile) });
   const reversibility = new ReversibilityService({ db: k, objects, queue, clock, audit, mailer, publicUrl: config.publicUrl });
   return {
     config, log, db, objects, queue, clock, mailer, signingKey, audit, auth, oidc,
-    users: new UsersService({ clock, audit, auth, mailer }),
+    users: new UsersService({ clock, audit, auth, mailer, seats: billing }),
+    billing,
     apiTokens: new ApiTokensService({ clock, audit }),
     tenants: new TenantsService({ db: k, audit, auth, mailer, categories }),
     categories,

@@ -1,6 +1,7 @@
 // Every feature's routes, in one list: the app, the OpenAPI document and the isolation test read it.
 import { apiTokensRoutes } from './api-tokens/api-tokens.routes.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
+import { billingRoutes } from './billing/billing.routes.ts';
 import { authRoutes } from './auth/auth.routes.ts';
 import { categoriesRoutes } from './categories/categories.routes.ts';
 import { expensesRoutes } from './expenses/expenses.routes.ts';
@@ -13,4 +14,4 @@ import { exportsRoutes } from './exports/exports.routes.ts';
 import { vaultRoutes } from './vault/vault.routes.ts';
 import { workflowRoutes } from './workflow/workflow.routes.ts';
 
-export const allRoutes = [...authRoutes, ...usersRoutes, ...apiTokensRoutes, ...auditRoutes, ...tenantsRoutes, ...categoriesRoutes, ...ratesRoutes, ...expensesRoutes, ...receiptsRoutes, ...mileageRoutes, ...workflowRoutes, ...vaultRoutes, ...exportsRoutes];
+export const allRoutes = [...authRoutes, ...usersRoutes, ...apiTokensRoutes, ...auditRoutes, ...tenantsRoutes, ...categoriesRoutes, ...ratesRoutes, ...expensesRoutes, ...receiptsRoutes, ...mileageRoutes, ...workflowRoutes, ...vaultRoutes, ...exportsRoutes, ...billingRoutes];

@@ -19,6 +19,7 @@ export const PROBLEMS = {
   'invalid-transition': [409, 'Not possible in the expense\'s current state'],
   'acknowledgement-required': [409, 'The expense breaks policies: acknowledge them to approve'],
   'email-taken': [409, 'A user with this email already exists'],
+  'plan-limit': [409, 'The plan\'s user limit is reached'],
   'last-admin': [409, 'A Client keeps at least one active admin'],
   'already-approved': [409, 'You approved this already: another person must'],
   'not-eligible': [409, 'Not eligible for destruction'],

@@ -23,6 +23,8 @@ export interface TenantTable {
   country: Default<string>;
   currency: Default<string>;
   created_at: Timestamp;
+  /** An Enterprise contract's own user limit; null: the plan's (018_billing.sql). */
+  user_limit: Default<number | null>;
 }
 export interface TeamTable {
   id: string;

@@ -27,7 +27,13 @@ export async function createTenantWithAdmin(ctx: TestContext, opts: { name?: str
 /** An active user of a Client with the given roles. */
 export async function createUser(ctx: TestContext, tenantId: string, roles: ClientRole[], extra: { managerId?: string } = {}): Promise<TestUser> {
   const tag = randomUUID().slice(0, 8);
-  const u = await ctx.c.users.invite(new TenantDb(tenantId, ctx.c.db.kysely), SYSTEM_ACTOR, { email: `user-${tag}@example.test`, name: `User ${tag}`, roles, managerId: extra.managerId });
+  const tdb = new TenantDb(tenantId, ctx.c.db.kysely);
+  // Fixtures may go past a plan's user limit (a second admin in a Solo Client, as the vault's
+  // two-person tests need): the Client's own limit is raised by one, as an Enterprise contract
+  // would. The limit itself is tested in billing-usage.test.ts.
+  const seats = await ctx.c.billing.seats(tdb);
+  if (seats.limit !== null && seats.used >= seats.limit) await ctx.c.db.asOwner((r) => r.query('UPDATE tenant SET user_limit = $2 WHERE id = $1', [tenantId, seats.used + 1]));
+  const u = await ctx.c.users.invite(tdb, SYSTEM_ACTOR, { email: `user-${tag}@example.test`, name: `User ${tag}`, roles, managerId: extra.managerId });
   await activate(ctx, u.id);
   return { id: u.id, email: u.email, password: PASSWORD, name: u.name };
 }

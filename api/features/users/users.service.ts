@@ -28,7 +28,7 @@ function decodeCursor(c: string) {
 }
 
 export class UsersService {
-  constructor(private readonly d: { clock: Clock; audit: AuditService; auth: AuthService; mailer: Mailer }) {}
+  constructor(private readonly d: { clock: Clock; audit: AuditService; auth: AuthService; mailer: Mailer; /** The licence's user limit (billing). */ seats: { assertSeats(tdb: TenantDb, adding: number): Promise<void> } }) {}
 
   async list(tdb: TenantDb, f: { q?: string; status?: string; role?: string; limit: number; cursor?: string }) {
     const rows = await repo.list(tdb, f, f.limit + 1, f.cursor ? decodeCursor(f.cursor) : undefined);
@@ -56,6 +56,7 @@ export class UsersService {
     const user = await tdb.transaction(async (tx) => {
       await this.checkLinks(tx, null, input);
       if ((await repo.takenEmails(tx, [input.email])).size) throw new AppError('email-taken');
+      await this.d.seats.assertSeats(tx, 1);
       const id = randomUUID();
       await tx.insertInto('app_user', {
         id, email: input.email, name: input.name, status: 'invited', locale: input.locale ?? 'fr',
@@ -126,6 +127,7 @@ export class UsersService {
         throw new AppError('last-admin', 'This user is the last active admin of the Client and cannot be deactivated.');
       // A reactivated user who never set a password goes back to "invited".
       const status = active ? (u.password_hash ? 'active' : 'invited') : 'deactivated';
+      if (active) await this.d.seats.assertSeats(tx, 1);
       await tx.updateTable('app_user').set({ status, updated_at: this.d.clock.now() }).where('id', '=', id).execute();
       await this.d.audit.record(tx.raw, actor, { type: active ? 'user.reactivated' : 'user.deactivated', tenantId: tx.tenantId, target: { type: 'user', id }, data: {} });
       return userView((await repo.byId(tx, id))!);
@@ -200,6 +202,7 @@ export class UsersService {
         }
       }
       if (errors.length) throw new AppError('import-invalid', `${errors.length} error(s); nothing was imported.`, { errors: errors.sort((a, b) => (a.row ?? 0) - (b.row ?? 0)) });
+      await this.d.seats.assertSeats(tx, rows.filter((r) => !existing.has(r.value!.email)).length);
 
       const teams = new Map((await repo.teams(tx)).map((t) => [t.name.toLowerCase(), t.id]));
       let teamsCreated = 0;

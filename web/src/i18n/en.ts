@@ -651,6 +651,7 @@ const en: Record<keyof typeof fr, string> = {
   'problem.not-eligible': 'These deposits cannot be destroyed (legal hold, retention not over, or destroyed already).',
   'problem.nothing-to-export': 'Nothing to export for this request.',
   'problem.read-only': 'The contract has ended: your data can still be read and downloaded until it is destroyed, but no longer changed.',
+  'problem.plan-limit': 'Your plan’s user limit is reached: deactivate a user or change plan first.',
   'problem.not-due': 'Not yet due.',
   'problem.siren-required': 'The Client\u2019s SIREN is needed: enter it in the accounting settings.',
   'problem.company-account-required': 'The company\u2019s own bank account is needed: enter it first.',

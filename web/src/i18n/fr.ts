@@ -651,6 +651,7 @@ const fr = {
   'problem.not-eligible': 'Ces dépôts ne peuvent pas être détruits (gel juridique, conservation en cours, ou déjà détruits).',
   'problem.nothing-to-export': 'Rien à exporter pour cette demande.',
   'problem.read-only': 'Le contrat a pris fin : vos données restent consultables et téléchargeables jusqu’à leur destruction, mais ne peuvent plus être modifiées.',
+  'problem.plan-limit': 'La limite d’utilisateurs de votre offre est atteinte\u00a0: désactivez un utilisateur ou changez d’offre d’abord.',
   'problem.not-due': 'Pas encore échu.',
   'problem.siren-required': 'Le SIREN du Client est nécessaire\u00a0: renseignez-le dans le paramétrage comptable.',
   'problem.company-account-required': 'Le compte bancaire de l\u2019entreprise est nécessaire\u00a0: renseignez-le d\u2019abord.',
