@@ -13,6 +13,7 @@ import { InvitationPage } from './pages/Invitation.tsx';
 import { HomePage } from './pages/Home.tsx';
 import { UsersPage } from './pages/Users.tsx';
 import { AuditPage } from './pages/Audit.tsx';
+import { BillingPage } from './pages/Billing.tsx';
 import { ClientsPage } from './pages/Clients.tsx';
 import { ProfilePage } from './pages/Profile.tsx';
 import { ExpensesPage } from './pages/Expenses.tsx';
@@ -94,6 +95,7 @@ export const appRoutes: AppRoute[] = [
   { path: '/exports/reimbursements', allow: accountingUser, render: () => <ExportsPage tab="reimbursements" /> },
   { path: '/exports/history', allow: exporter, render: () => <ExportsPage tab="history" /> },
   { path: '/exports/settings', allow: accountingUser, render: () => <ExportsPage tab="settings" /> },
+  { path: '/billing', allow: clientAdmin, render: () => <BillingPage />, nav: { label: 'nav.billing', section: '/billing' } },
   { path: '/audit', allow: clientAdmin, render: () => <AuditPage />, nav: { label: 'nav.audit', section: '/audit' } },
   { path: '/clients', allow: operator, render: () => <ClientsPage />, nav: { label: 'nav.clients', section: '/clients' } },
   { path: '/profile', allow: everyone, render: () => <ProfilePage />, nav: { label: 'nav.profile', section: '/profile' } },

@@ -21,6 +21,7 @@ import type { AccountingSettings as AccountingSettingsType, ExportsService } fro
 import type { ReimbursementsService } from '../../api/features/exports/reimbursements.service.ts';
 import type { ReversibilityService } from '../../api/features/exports/reversibility.service.ts';
 import type { ContractEndService } from '../../api/features/tenants/contract-end.service.ts';
+import type { BillingService } from '../../api/features/billing/billing.service.ts';
 import type { PayrollField as PayrollFieldType } from '../../storage/db/schema.ts';
 
 export type Session = z.infer<typeof SessionView>;
@@ -284,3 +285,8 @@ export function query(params: Record<string, string | number | undefined | null>
 export type ContractEndStatus = Answer<ContractEndService['status']>;
 /** POST /vendor/tenants/:id/termination/advance. */
 export type ContractEndStep = Answer<ContractEndService['advance']>;
+
+// Billing (api/features/billing).
+/** GET /billing/usage: the month's active users, each with why they count, and the licence. */
+export type BillingUsage = Answer<BillingService['usage']>;
+export type ActiveUser = BillingUsage['users'][number];

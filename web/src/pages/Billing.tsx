@@ -1,0 +1,85 @@
+// The Client admin's billing page (R-BIL): the plan and its user limit, and the month's active users
+// — who counts and why — running for this month, final for past ones. Invoices come with them.
+import { useEffect, useState } from 'react';
+import { api, type ActiveUser, type BillingUsage } from '../api.ts';
+import { DataTable } from '../components/lists.tsx';
+import { Badge, DlRow, ProblemBox, TextField, usePageTitle } from '../components/ui.tsx';
+import { useI18n } from '../i18n/index.tsx';
+import { label } from '../labels.ts';
+import { formatMinor } from '../money.ts';
+
+const thisMonth = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit' }).format(new Date());
+
+export function BillingPage() {
+  const { t, locale, date } = useI18n();
+  usePageTitle(t('billing.title'));
+  const [month, setMonth] = useState(thisMonth);
+  const [data, setData] = useState<BillingUsage | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  useEffect(() => {
+    if (!/^\d{4}-\d{2}$/.test(month)) return;
+    let live = true;
+    setError(null);
+    api.get<BillingUsage>(`/billing/usage?month=${encodeURIComponent(month)}`).then(
+      (d) => live && setData(d),
+      (e) => live && setError(e),
+    );
+    return () => {
+      live = false;
+    };
+  }, [month]);
+
+  const monthName = (m: string) => new Intl.DateTimeFormat(locale === 'fr' ? 'fr-FR' : 'en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${m}-01T00:00:00Z`));
+
+  return (
+    <section className="page">
+      <h1>{t('billing.title')}</h1>
+      <p className="muted">{t('billing.intro')}</p>
+      <ProblemBox error={error} />
+      {data ? (
+        <>
+          <section className="card" aria-labelledby="billing-plan" data-testid="billing-plan">
+            <h2 id="billing-plan">{t('billing.plan')}</h2>
+            <dl className="dl">
+              <DlRow term={t('billing.plan.name')}>{label(t, 'plan', data.plan)}</DlRow>
+              <DlRow term={t('billing.plan.seats')}>{data.userLimit === null ? t('billing.plan.seatsNoLimit', { used: data.seatsUsed }) : t('billing.plan.seatsOf', { used: data.seatsUsed, limit: data.userLimit })}</DlRow>
+              <DlRow term={t('billing.plan.unit')}>{t('billing.plan.unitValue', { price: formatMinor(data.unitMinor, data.currency, locale) })}</DlRow>
+            </dl>
+          </section>
+          <section className="card" aria-labelledby="billing-active" data-testid="billing-active">
+            <div className="page-head">
+              <h2 id="billing-active">{t('billing.active.title', { month: monthName(data.month) })}</h2>
+              {data.running ? <Badge tone="amber">{t('billing.active.running')}</Badge> : null}
+            </div>
+            <div className="grid2">
+              <TextField label={t('billing.month')} type="month" name="month" value={month} onChange={setMonth} />
+            </div>
+            <p data-testid="billing-count">
+              <strong>{t('billing.active.count', { count: data.activeUsers })}</strong> — {t('billing.active.estimate', { amount: formatMinor(data.activeUsers * data.unitMinor, data.currency, locale) })}
+            </p>
+            <DataTable<ActiveUser>
+              caption={t('billing.active.title', { month: monthName(data.month) })}
+              columns={[t('billing.col.user'), t('billing.col.reasons'), t('billing.col.first'), t('billing.col.acts')]}
+              rows={data.users}
+              empty={t('billing.active.empty')}
+            >
+              {(u) => (
+                <tr key={u.userId}>
+                  <td data-label={t('billing.col.user')} className="cell-main">
+                    {u.name ?? u.userId} {u.status === 'deactivated' ? <Badge tone="grey">{t('status.deactivated')}</Badge> : null}
+                  </td>
+                  <td data-label={t('billing.col.reasons')}>{u.reasons.map((r) => t(`billing.reason.${r}`)).join(', ')}</td>
+                  <td data-label={t('billing.col.first')}>{date(u.firstAt)}</td>
+                  <td data-label={t('billing.col.acts')}>{u.acts}</td>
+                </tr>
+              )}
+            </DataTable>
+          </section>
+        </>
+      ) : !error ? (
+        <p className="muted">{t('common.loading')}</p>
+      ) : null}
+    </section>
+  );
+}
