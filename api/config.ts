@@ -58,6 +58,10 @@ const EnvSchema = z
     RECEIPT_MAX_MEGAPIXELS: z.coerce.number().int().min(1).max(1000).default(100),
     DATA_KEY_FILE: z.string().min(1).optional(),
     PRICE_LIST_FILE: z.string().min(1).optional(),
+    INVOICE_ISSUER_NAME: z.string().min(1).max(200).default('Justif'),
+    INVOICE_ISSUER_SIREN: z.string().regex(/^[0-9]{9}$/, 'a SIREN: 9 digits').optional(),
+    INVOICE_ISSUER_ADDRESS: z.string().min(1).max(500).optional(),
+    INVOICE_ISSUER_VAT_NUMBER: z.string().regex(/^[A-Z]{2}[0-9A-Z]{2,13}$/, 'an intra-EU VAT number, e.g. FR12345678901').optional(),
     VAULT_DIR: z.string().min(1).optional(),
     VAULT_S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (3 to 63 lower-case letters, digits, dots, hyphens)').optional(),
     VAULT_S3_PREFIX: z
@@ -106,6 +110,8 @@ export interface Config {
   dataKeyFile: string;
   /** Plans and prices (R-BIL-1): a JSON price list replacing the default one. */
   priceListFile?: string;
+  /** The vendor's identity printed on invoices (R-BIL-3). */
+  invoiceIssuer: { name: string; siren: string | null; address: string | null; vatNumber: string | null };
   vault: { dir: string; s3?: Config['s3'] & {}; signingKeyFile: string; tsaUrl?: string; checkpointCron: string; sweepCron: string };
 }
 
@@ -161,6 +167,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       : undefined,
     dataKeyFile: resolve(e.DATA_KEY_FILE ?? `${dataDir}/keys/data-aes256.key`),
     priceListFile: e.PRICE_LIST_FILE ? resolve(e.PRICE_LIST_FILE) : undefined,
+    invoiceIssuer: { name: e.INVOICE_ISSUER_NAME, siren: e.INVOICE_ISSUER_SIREN ?? null, address: e.INVOICE_ISSUER_ADDRESS ?? null, vatNumber: e.INVOICE_ISSUER_VAT_NUMBER ?? null },
     vault: {
       dir: resolve(e.VAULT_DIR ?? `${dataDir}/vault`),
       s3: e.S3_BUCKET && e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY

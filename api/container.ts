@@ -10,6 +10,7 @@ import { VaultService } from './features/vault/vault.service.ts';
 import { ContractEndService } from './features/tenants/contract-end.service.ts';
 import { BillingService } from './features/billing/billing.service.ts';
 import { loadPriceBook } from './features/billing/price-list.ts';
+import { InvoicingService } from './features/billing/invoicing.ts';
 import { ExportsService } from './features/exports/exports.service.ts';
 import { ReimbursementsService } from './features/exports/reimbursements.service.ts';
 import { ReversibilityService } from './features/exports/reversibility.service.ts';
@@ -77,6 +78,8 @@ export interface Container {
   contractEnd: ContractEndService;
   /** Billing (R-BIL): licence limits, metering. */
   billing: BillingService;
+  /** Monthly invoices (R-BIL-3). */
+  invoicing: InvoicingService;
   close(): Promise<void>;
 }
 
@@ -116,12 +119,14 @@ export async function createContainer(config: Config, o: ContainerOverrides = {}
   const vaultStore = o.vaultStore ?? (config.vault.s3 ? createS3VaultStore(config.vault.s3) : createLocalVaultStore(config.vault.dir));
   const tsaUrl = config.vault.tsaUrl;
   const vault = new VaultService({ db: k, objects, vault: vaultStore, queue, clock, audit, mailer, log, key: vaultKey, timestamp: tsaUrl ? (digest) => requestTimestamp(tsaUrl, digest) : undefined });
-  const billing = new BillingService({ db: k, clock, prices: loadPriceBook(config.priceListFile) });
+  const prices = loadPriceBook(config.priceListFile);
+  const billing = new BillingService({ db: k, clock, prices });
   const reversibility = new ReversibilityService({ db: k, objects, queue, clock, audit, mailer, publicUrl: config.publicUrl });
   return {
     config, log, db, objects, queue, clock, mailer, signingKey, audit, auth, oidc,
     users: new UsersService({ clock, audit, auth, mailer, seats: billing }),
     billing,
+    invoicing: new InvoicingService({ db: k, clock, audit, prices, issuer: config.invoiceIssuer }),
     apiTokens: new ApiTokensService({ clock, audit }),
     tenants: new TenantsService({ db: k, audit, auth, mailer, categories }),
     categories,

@@ -2,6 +2,8 @@
 // number of worker processes a slot runs once.
 import cron from 'node-cron';
 import type { Container } from '../api/container.ts';
+import { SYSTEM_ACTOR } from '../api/features/audit/audit.service.ts';
+import { previousMonth } from '../api/features/billing/metering.ts';
 import { approvalDigest } from './jobs/approval-digest.ts';
 import { auditCheckpoint } from './jobs/audit-checkpoint.ts';
 import { jobsPrune } from './jobs/jobs-prune.ts';
@@ -31,6 +33,8 @@ export function schedules(c: Container): Schedule[] {
     { name: 'vault-sweep', cron: c.config.vault.sweepCron, run: vaultSweep },
     // Export files past their Client's retention (default a year): removed, the batch record and hash kept (R-ACC-4).
     { name: 'exports-retention', cron: '50 3 * * *', run: async (c) => void (await c.exports.removeExpiredFiles(c.db.kysely)) },
+    // Invoices (R-BIL-3): on the 1st of each month (Paris), the previous month's, exactly once whatever runs at once.
+    { name: 'invoices', cron: '0 6 1 * *', run: async (c) => void (await c.invoicing.run(SYSTEM_ACTOR, previousMonth(c.clock.now()))) },
     // End of contract (R-REV-2): Clients terminated 30 days ago go on to the vault destruction, then the purge and its certificate.
     { name: 'contract-end', cron: '20 4 * * *', run: async (c) => void (await c.contractEnd.runDue()) },
   ];

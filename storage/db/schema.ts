@@ -25,6 +25,11 @@ export interface TenantTable {
   created_at: Timestamp;
   /** An Enterprise contract's own user limit; null: the plan's (018_billing.sql). */
   user_limit: Default<number | null>;
+  /** Who receives the invoices, and the identity printed on them (019_invoices.sql). */
+  billing_email: Default<string | null>;
+  billing_address: Default<string | null>;
+  siren: Default<string | null>;
+  vat_number: Default<string | null>;
 }
 export interface TeamTable {
   id: string;
@@ -733,6 +738,39 @@ export interface UsageEventTable {
   audit_event_id: string;
 }
 
+export interface InvoiceLine {
+  label: string;
+  quantity: number;
+  unitMinor: number;
+  amountMinor: number;
+  /** Bears VAT (late-payment interest and the recovery indemnity do not). */
+  vat: boolean;
+}
+export interface InvoiceTable {
+  id: string;
+  tenant_id: string;
+  kind: 'invoice' | 'credit_note';
+  period: string | null;
+  corrects_id: string | null;
+  status: Default<'draft' | 'issued'>;
+  number: string | null;
+  created_at: Timestamp;
+  issued_at: Date | null;
+  due_at: Date | null;
+  currency: string;
+  lines: ColumnType<InvoiceLine[], string, string>;
+  total_ht_minor: ColumnType<number, number, number>;
+  vat_rate_bp: number;
+  vat_minor: ColumnType<number, number, number>;
+  total_ttc_minor: ColumnType<number, number, number>;
+  vat_mention: string | null;
+  client: ColumnType<Record<string, unknown>, string, string>;
+  issuer: ColumnType<Record<string, unknown>, string, string>;
+  price_list: string;
+  active_users: number | null;
+  paid_at: Date | null;
+}
+
 export interface DB {
   tenant: TenantTable;
   team: TeamTable;
@@ -794,6 +832,8 @@ export interface DB {
   contract_destruction: ContractDestructionTable;
   purge_exempt: { table_name: string; reason: string };
   usage_event: UsageEventTable;
+  invoice_counter: { year: number; last_number: number };
+  invoice: InvoiceTable;
 }
 
 /** Tables that belong to one Client: tenant-scoped access is the only way to reach them. */

@@ -69,6 +69,8 @@ export type AuditEventBody =
   | { type: 'client_export.requested'; data: { final?: true } }
   | { type: 'tenant.terminated'; data: { purgeAfter: string; vaultInstruction: 'return_then_destroy' | 'destroy'; reasonSha256: string } }
   | { type: 'tenant.termination_cancelled'; data: Record<string, never> }
+  | { type: 'invoice.issued'; data: { number: string; tenantId: string; period: string | null; totalTtcMinor: number } }
+  | { type: 'invoice.paid'; data: { number: string } }
   | { type: 'tenant.destroyed'; data: { certificateSha256: string; rows: number; objects: number } }
   | { type: 'export.receipts'; data: { format: 'pdf' | 'zip'; expenses: number; receipts: number } }
   | { type: 'sepa.created'; data: { transfers: number; totalMinor: number; sha256: string } }
@@ -98,8 +100,8 @@ export interface DescribableEvent {
 }
 
 const TARGET_NOUN: Record<Locale, Record<string, string>> = {
-  fr: { client_export: 'l’export complet', sepa_batch: 'le fichier de virements', payroll_preset: 'le modèle de paie', export_batch: 'l’export', vault_hold: 'la conservation', vault_destruction: 'la destruction', vault_object: 'l’objet', user: 'l’utilisateur', team: 'l’équipe', api_token: 'le jeton d’API', tenant: 'le Client', category: 'la catégorie', payment_method: 'le moyen de paiement', expense: 'la dépense', exchange_rate: 'le taux', vehicle: 'le véhicule', per_diem_rate: 'le forfait' },
-  en: { client_export: 'full export', sepa_batch: 'transfer file', payroll_preset: 'payroll preset', export_batch: 'export', vault_hold: 'hold', vault_destruction: 'destruction', vault_object: 'object', user: 'user', team: 'team', api_token: 'API token', tenant: 'Client', category: 'category', payment_method: 'payment method', expense: 'expense', exchange_rate: 'rate', vehicle: 'vehicle', per_diem_rate: 'per-diem rate' },
+  fr: { invoice: 'la facture', client_export: 'l’export complet', sepa_batch: 'le fichier de virements', payroll_preset: 'le modèle de paie', export_batch: 'l’export', vault_hold: 'la conservation', vault_destruction: 'la destruction', vault_object: 'l’objet', user: 'l’utilisateur', team: 'l’équipe', api_token: 'le jeton d’API', tenant: 'le Client', category: 'la catégorie', payment_method: 'le moyen de paiement', expense: 'la dépense', exchange_rate: 'le taux', vehicle: 'le véhicule', per_diem_rate: 'le forfait' },
+  en: { invoice: 'invoice', client_export: 'full export', sepa_batch: 'transfer file', payroll_preset: 'payroll preset', export_batch: 'export', vault_hold: 'hold', vault_destruction: 'destruction', vault_object: 'object', user: 'user', team: 'team', api_token: 'API token', tenant: 'Client', category: 'category', payment_method: 'payment method', expense: 'expense', exchange_rate: 'rate', vehicle: 'vehicle', per_diem_rate: 'per-diem rate' },
 };
 const REASONS: Record<Locale, Record<string, string>> = {
   fr: {
@@ -196,6 +198,8 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'client_export.requested': () => `${who} a demandé ${d.final ? 'l’export final' : 'l’export complet'} des données du Client`,
         'tenant.terminated': () => `${who} a enregistré la fin du contrat de ${target} : lecture seule, destruction après le ${String(d.purgeAfter).slice(0, 10)}`,
         'tenant.termination_cancelled': () => `${who} a annulé la fin du contrat de ${target}`,
+        'invoice.issued': () => `${who} a émis la facture ${d.number} (${d.period ?? 'avoir'}) : ${money(Number(d.totalTtcMinor), 'EUR')} TTC`,
+        'invoice.paid': () => `${who} a enregistré le paiement de la facture ${d.number}`,
         'tenant.destroyed': () => `${who} a détruit les données de ${target} (${d.rows} ligne(s), ${d.objects} fichier(s)) ; certificat ${String(d.certificateSha256).slice(0, 12)}…`,
         'export.receipts': () => `${who} a exporté les justificatifs de ${d.expenses} dépense(s) en ${String(d.format).toUpperCase()}`,
         'sepa.created': () => `${who} a préparé un fichier de virements SEPA : ${d.transfers} virement(s), ${money(d.totalMinor, 'EUR')}`,
@@ -275,6 +279,8 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'client_export.requested': () => `${who} asked for the ${d.final ? 'final' : 'full'} export of the Client's data`,
         'tenant.terminated': () => `${who} recorded the end of contract of ${target}: read-only, destroyed after ${String(d.purgeAfter).slice(0, 10)}`,
         'tenant.termination_cancelled': () => `${who} cancelled the end of contract of ${target}`,
+        'invoice.issued': () => `${who} issued invoice ${d.number} (${d.period ?? 'credit note'}): ${money(Number(d.totalTtcMinor), 'EUR')} incl. VAT`,
+        'invoice.paid': () => `${who} recorded the payment of invoice ${d.number}`,
         'tenant.destroyed': () => `${who} destroyed the data of ${target} (${d.rows} row(s), ${d.objects} file(s)); certificate ${String(d.certificateSha256).slice(0, 12)}…`,
         'export.receipts': () => `${who} exported the receipts of ${d.expenses} expense(s) as ${String(d.format).toUpperCase()}`,
         'sepa.created': () => `${who} prepared a SEPA transfer file: ${d.transfers} transfer(s), ${money(d.totalMinor, 'EUR')}`,

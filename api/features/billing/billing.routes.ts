@@ -15,4 +15,22 @@ export const billingRoutes = [
     method: 'get', path: '/vendor/billing/usage', tag: 'vendor', summary: 'Every Client with its plan, status and active users of the month', access: operator, query: MonthQuery,
     handler: async ({ query }, _ctx, c) => c.billing.overview(query.month),
   }),
+
+  route({
+    method: 'get', path: '/billing/invoices', tag: 'billing', summary: 'The Client\u2019s issued invoices', access: admin,
+    handler: async (_i, ctx, c) => c.invoicing.list(ctx.tenant.tenantId),
+  }),
+  route({
+    method: 'post', path: '/vendor/invoices/run', tag: 'vendor', summary: 'Issue a past month\u2019s invoices (exactly once per Client), or with dryRun say what would be issued', access: operator,
+    body: z.strictObject({ month: z.string().regex(MONTH, 'a month, YYYY-MM'), dryRun: z.boolean().default(false) }),
+    handler: async ({ body }, ctx, c) => c.invoicing.run(ctx.actor, body.month, { dryRun: body.dryRun }),
+  }),
+  route({
+    method: 'get', path: '/vendor/invoices', tag: 'vendor', summary: 'Every invoice, drafts included, newest first', access: operator,
+    handler: async (_i, _ctx, c) => c.invoicing.list(),
+  }),
+  route({
+    method: 'post', path: '/vendor/invoices/:id/paid', tag: 'vendor', summary: 'Record that an issued invoice was paid (once)', access: operator, params: z.strictObject({ id: z.uuid() }),
+    handler: async ({ params }, ctx, c) => c.invoicing.markPaid(ctx.actor, params.id),
+  }),
 ];

@@ -18,6 +18,8 @@ export function monthBounds(month: string): { from: Date; to: Date } {
 
 /** The Paris month ('YYYY-MM') an instant falls in. */
 export const monthOf = (at: Date): string => DateTime.fromJSDate(at, { zone: PARIS }).toFormat('yyyy-MM');
+/** The Paris month before the one an instant falls in (the month the 1st's invoice run bills). */
+export const previousMonth = (at: Date): string => DateTime.fromJSDate(at, { zone: PARIS }).minus({ months: 1 }).toFormat('yyyy-MM');
 
 export interface ActiveUser {
   userId: string;
