@@ -10,6 +10,7 @@ import { vatFor } from '../api/features/billing/invoicing.ts';
 import { createTestContext, referencesOf, signedIn, testClock, type TestContext } from './support/context.ts';
 import { onPostgres } from './support/db.ts';
 import { createOperator, createTenantWithAdmin, createUser } from './support/factories.ts';
+import { pdfText } from './support/pdf.ts';
 
 const clock = testClock(new Date('2027-03-10T09:00:00Z'));
 let ctx: TestContext;
@@ -20,7 +21,7 @@ afterAll(() => ctx?.close());
 
 /** A Client whose `n` users each create an expense on the current (test) day. */
 async function clientWithActiveUsers(n: number, o: { country?: string; vatNumber?: string } = {}) {
-  const t = await createTenantWithAdmin(ctx);
+  const t = await createTenantWithAdmin(ctx, { name: `Client ${Math.random().toString(36).slice(2, 8)}` });
   if (o.country) await ctx.c.db.asOwner((r) => r.query('UPDATE tenant SET country = $2, vat_number = $3 WHERE id = $1', [t.tenantId, o.country, o.vatNumber ?? null]));
   for (let i = 0; i < n; i++) {
     const u = i === 0 ? t.admin : await createUser(ctx, t.tenantId, ['employee']);
@@ -29,7 +30,7 @@ async function clientWithActiveUsers(n: number, o: { country?: string; vatNumber
     const r = await me.post('/api/v1/expenses', { date: clock.now().toISOString().slice(0, 10), merchant: 'Papeterie', categoryId: Object.values(cat)[0], paymentMethodId: Object.values(pay)[0], amountMinor: 1_000, currency: 'EUR' });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
   }
-  return t;
+  return { ...t, name: (await ctx.c.db.kysely.selectFrom('tenant').select('name').where('id', '=', t.tenantId).executeTakeFirstOrThrow()).name };
 }
 
 const numbers = async () => (await ctx.c.db.kysely.selectFrom('invoice').select('number').where('number', 'is not', null).orderBy('number').execute()).map((r) => r.number!);
@@ -69,6 +70,17 @@ describe('monthly invoices', () => {
     const issuer = await ctx.c.db.kysely.selectFrom('invoice').select(['issuer', 'client']).where('id', '=', mine[0].id).executeTakeFirstOrThrow();
     expect(issuer.issuer).toMatchObject({ name: 'Justif SAS', siren: '912345678' });
 
+    // the PDF, with the mentions French law requires, as text
+    const pdf = await admin.get(`/api/v1/billing/invoices/${mine[0].id}/pdf`).buffer(true).parse((r, cb) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => cb(null, Buffer.concat(chunks)));
+    });
+    expect(pdf.status).toBe(200);
+    const text = (await pdfText(pdf.body as Buffer)).replace(/\s+/g, ' ');
+    for (const m of [`Facture n° ${mine[0].number}`, 'Justif SAS', 'SIREN 912345678', '1 rue de la Paix, 75002 Paris', 'FR40912345678', fr.name, 'Total HT 18,00 €', 'TVA 20 % 3,60 €', 'Total TTC 21,60 €', 'payable à réception', 'trois fois le taux d’intérêt légal', 'indemnité forfaitaire pour frais de recouvrement de 40 €'])
+      expect(text, m).toContain(m);
+    expect((await (await signedIn(ctx, de.admin)).get(`/api/v1/billing/invoices/${mine[0].id}/pdf`)).status).toBe(404); // another Client's
     // immutable once issued (as the service role, in SQL); paid once
     await expect(sql`UPDATE invoice SET total_ht_minor = 1 WHERE id = ${mine[0].id}`.execute(ctx.c.db.kysely)).rejects.toThrow(/immutable/);
     await expect(sql`DELETE FROM invoice WHERE id = ${mine[0].id}`.execute(ctx.c.db.kysely)).rejects.toThrow(/immutable|permission denied/);

@@ -81,6 +81,13 @@ async function aExport(): Promise<string> {
   await ctx.c.workflow.verify(tdbA(), principalOf(A.admin.id, ['admin', 'verifier']), actorA(), e.id, { version: e.version });
   return (await ctx.c.exports.accounting(tdbA(), actorA(), { from: '2026-01-01', to: '2026-01-31', format: 'csv', reexport: true })).id;
 }
+/** An issued invoice of A: a use of A's in January 2026, invoiced (the run bills every Client with use that month). */
+async function aInvoice(): Promise<string> {
+  const event = await ctx.c.db.kysely.selectFrom('audit_event').select('id').where('tenant_id', '=', A.tenantId).executeTakeFirstOrThrow();
+  await ctx.c.db.kysely.insertInto('usage_event').values({ tenant_id: A.tenantId, user_id: A.admin.id, kind: 'expense', occurred_at: new Date('2026-01-15T10:00:00Z'), audit_event_id: event.id }).execute();
+  await ctx.c.invoicing.run(actorA(), '2026-01');
+  return (await ctx.c.db.kysely.selectFrom('invoice').select('id').where('tenant_id', '=', A.tenantId).where('period', '=', '2026-01').executeTakeFirstOrThrow()).id;
+}
 /** A finished full export of A (made at once, as the worker would). */
 async function aFullExport(): Promise<string> {
   const e = await ctx.c.reversibility.start(tdbA(), actorA());
@@ -179,6 +186,7 @@ const fixtures: Record<string, () => Promise<Call>> = {
   'get /exports/:id': async () => ({ params: { id: await aExport() } }),
   'get /exports/:id/file': async () => ({ params: { id: await aExport() } }),
   'get /exports/:id/expenses': async () => ({ params: { id: await aExport() } }),
+  'get /billing/invoices/:id/pdf': async () => ({ params: { id: await aInvoice() } }),
   'get /exports/full/:id': async () => ({ params: { id: await aFullExport() } }),
   'get /exports/full/:id/file': async () => ({ params: { id: await aFullExport() } }),
   'get /exports/sepa/:id/file': async () => ({ params: { id: await aSepa() } }),

@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PDFDocument } from 'pdf-lib';
-import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { depositCertificatePdf, reportPdf } from '../api/features/vault/certificate-pdf.ts';
 import { checkpointHash, entryBytes, GENESIS, type CheckpointBody, type JournalEntry } from '../api/features/vault/journal.ts';
@@ -18,7 +17,7 @@ import { inclusionProof, leafHash, rootOf } from '../api/features/vault/merkle.t
 import { checkReport, hasFrenchSource, keyFingerprint, reportPassed } from '../api/features/vault/proof-check.ts';
 import { PROOF_FORMAT, type ProbativeReport, type ProofCheck } from '../api/features/vault/proof-types.ts';
 import { generateSigningKey } from '../api/infra/signing-key.ts';
-import { pdfjsOptions } from '../worker/adapters/pdf.ts';
+import { pdfText } from './support/pdf.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const hex = (algo: 'sha256' | 'sha512', b: Uint8Array | string) => createHash(algo).update(b).digest('hex');
@@ -241,22 +240,6 @@ describe('npm run vault:check-proof', () => {
 });
 
 // ---------------------------------------------------------------- the PDFs
-
-async function pdfText(pdf: Buffer): Promise<string> {
-  const doc = await getDocument(pdfjsOptions(pdf)).promise;
-  try {
-    const out: string[] = [];
-    for (let n = 1; n <= doc.numPages; n++) {
-      const page = await doc.getPage(n);
-      const content = await page.getTextContent();
-      out.push(content.items.map((i) => ('str' in i ? i.str : '')).join('\n'));
-      page.cleanup();
-    }
-    return out.join('\n');
-  } finally {
-    await doc.destroy();
-  }
-}
 
 describe('the PDFs', () => {
   it('the deposit certificate: a PDF with the hashes as text, with or without a checkpoint', async () => {

@@ -1,4 +1,6 @@
+import type { Response } from 'express';
 import { z } from 'zod';
+import { contentDisposition } from '../../http/download.ts';
 import { route } from '../../http/routes.ts';
 import { MONTH } from './metering.ts';
 
@@ -33,4 +35,19 @@ export const billingRoutes = [
     method: 'post', path: '/vendor/invoices/:id/paid', tag: 'vendor', summary: 'Record that an issued invoice was paid (once)', access: operator, params: z.strictObject({ id: z.uuid() }),
     handler: async ({ params }, ctx, c) => c.invoicing.markPaid(ctx.actor, params.id),
   }),
+
+  route({
+    method: 'get', path: '/billing/invoices/:id/pdf', tag: 'billing', summary: 'An issued invoice of the Client as a PDF', access: admin, params: z.strictObject({ id: z.uuid() }), raw: true,
+    handler: async ({ params }, ctx, c) => sendPdf(ctx.res, await c.invoicing.pdf(params.id, ctx.tenant.tenantId)),
+  }),
+  route({
+    method: 'get', path: '/vendor/invoices/:id/pdf', tag: 'vendor', summary: 'An issued invoice as a PDF', access: operator, params: z.strictObject({ id: z.uuid() }), raw: true,
+    handler: async ({ params }, ctx, c) => sendPdf(ctx.res, await c.invoicing.pdf(params.id)),
+  }),
 ];
+
+function sendPdf(res: Response, f: { number: string; bytes: Buffer }) {
+  res.setHeader('Content-Type', 'application/pdf');
+  res.setHeader('Content-Disposition', contentDisposition(`facture-${f.number}.pdf`, false));
+  res.end(f.bytes);
+}

@@ -12,6 +12,7 @@ import type { DB, InvoiceLine, Plan, Row } from '../../../storage/db/schema.ts';
 import type { Clock } from '../../clock.ts';
 import { AppError } from '../../http/errors.ts';
 import type { AuditActor, AuditService } from '../audit/audit.service.ts';
+import { invoicePdf, type InvoiceDoc } from './invoice-pdf.ts';
 import { activeUserCounts, monthBounds } from './metering.ts';
 import type { PriceBook, PriceList } from './price-list.ts';
 
@@ -146,6 +147,17 @@ export class InvoicingService {
     let q = this.d.db.selectFrom('invoice').selectAll().orderBy('created_at', 'desc').orderBy('number', 'desc');
     if (tenantId) q = q.where('tenant_id', '=', tenantId).where('status', '=', 'issued');
     return { items: (await q.limit(500).execute()).map(view) };
+  }
+
+  /** The PDF of an issued invoice, drawn from its immutable record (the same bytes each time). */
+  async pdf(id: string, tenantId?: string): Promise<{ number: string; bytes: Buffer }> {
+    let q = this.d.db.selectFrom('invoice').selectAll().where('id', '=', id).where('status', '=', 'issued');
+    if (tenantId) q = q.where('tenant_id', '=', tenantId);
+    const r = await q.executeTakeFirst();
+    if (!r) throw new AppError('not-found', 'No such issued invoice');
+    const v = view(r);
+    const bytes = await invoicePdf({ ...v, kind: r.kind, number: r.number!, issuedAt: v.issuedAt!, issuer: r.issuer as unknown as InvoiceDoc['issuer'], client: r.client as unknown as InvoiceDoc['client'] });
+    return { number: r.number!, bytes };
   }
 
   /** Marks an issued invoice paid (once). */
