@@ -30,6 +30,7 @@ describe('billing page', () => {
     await expect.poll(() => active.innerText()).toContain('Mois en cours');
     expect(await page.getByTestId('billing-count').innerText()).toMatch(/^1 utilisateur\(s\) actif\(s\) — soit 6,00\s€ HT/);
     await expect.poll(() => active.locator('tbody').innerText()).toMatch(new RegExp(`${employee.name}\\s+dépense créée`));
+    await expect.poll(() => page.getByTestId('billing-invoices').innerText()).toContain('Aucune facture pour le moment');
     await shot(page, 'billing');
     // a past month with nobody active
     await active.getByLabel('Mois').fill('2026-01');

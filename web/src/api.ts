@@ -22,6 +22,7 @@ import type { ReimbursementsService } from '../../api/features/exports/reimburse
 import type { ReversibilityService } from '../../api/features/exports/reversibility.service.ts';
 import type { ContractEndService } from '../../api/features/tenants/contract-end.service.ts';
 import type { BillingService } from '../../api/features/billing/billing.service.ts';
+import type { InvoicingService } from '../../api/features/billing/invoicing.ts';
 import type { PayrollField as PayrollFieldType } from '../../storage/db/schema.ts';
 
 export type Session = z.infer<typeof SessionView>;
@@ -290,3 +291,5 @@ export type ContractEndStep = Answer<ContractEndService['advance']>;
 /** GET /billing/usage: the month's active users, each with why they count, and the licence. */
 export type BillingUsage = Answer<BillingService['usage']>;
 export type ActiveUser = BillingUsage['users'][number];
+/** GET /billing/invoices (items): the Client's issued invoices. */
+export type Invoice = Answer<InvoicingService['list']>['items'][number];

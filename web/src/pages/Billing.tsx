@@ -1,7 +1,7 @@
 // The Client admin's billing page (R-BIL): the plan and its user limit, and the month's active users
 // — who counts and why — running for this month, final for past ones. Invoices come with them.
 import { useEffect, useState } from 'react';
-import { api, type ActiveUser, type BillingUsage } from '../api.ts';
+import { api, type ActiveUser, type BillingUsage, type Invoice } from '../api.ts';
 import { DataTable } from '../components/lists.tsx';
 import { Badge, DlRow, ProblemBox, TextField, usePageTitle } from '../components/ui.tsx';
 import { useI18n } from '../i18n/index.tsx';
@@ -80,6 +80,54 @@ export function BillingPage() {
       ) : !error ? (
         <p className="muted">{t('common.loading')}</p>
       ) : null}
+      <Invoices />
+    </section>
+  );
+}
+
+/** The Client's issued invoices, newest first, each with its PDF. */
+function Invoices() {
+  const { t, locale, date } = useI18n();
+  const [items, setItems] = useState<Invoice[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    let live = true;
+    api.get<{ items: Invoice[] }>('/billing/invoices').then(
+      (r) => live && setItems(r.items),
+      (e) => live && setError(e),
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  return (
+    <section className="card" aria-labelledby="billing-invoices" data-testid="billing-invoices">
+      <h2 id="billing-invoices">{t('billing.invoices')}</h2>
+      <ProblemBox error={error} />
+      <DataTable<Invoice>
+        caption={t('billing.invoices')}
+        columns={[t('billing.invoice.number'), t('billing.invoice.period'), t('billing.invoice.issuedAt'), t('billing.invoice.total'), t('billing.invoice.state'), t('billing.invoice.pdf')]}
+        rows={items ?? []}
+        busy={items === null && !error}
+        empty={t('billing.invoices.empty')}
+      >
+        {(i) => (
+          <tr key={i.id}>
+            <td data-label={t('billing.invoice.number')} className="cell-main">{i.number}</td>
+            <td data-label={t('billing.invoice.period')}>{i.period}</td>
+            <td data-label={t('billing.invoice.issuedAt')}>{date(i.issuedAt)}</td>
+            <td data-label={t('billing.invoice.total')}>{formatMinor(i.totalTtcMinor, i.currency, locale)}</td>
+            <td data-label={t('billing.invoice.state')}>
+              <Badge tone={i.paidAt ? 'green' : 'amber'}>{i.paidAt ? t('billing.invoice.paid') : t('billing.invoice.unpaid')}</Badge>
+            </td>
+            <td data-label={t('billing.invoice.pdf')}>
+              <a className="btn btn--small" href={`/api/v1/billing/invoices/${encodeURIComponent(i.id)}/pdf`} download aria-label={t('billing.invoice.pdfLabel', { number: i.number ?? '' })}>
+                PDF
+              </a>
+            </td>
+          </tr>
+        )}
+      </DataTable>
     </section>
   );
 }
