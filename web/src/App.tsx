@@ -14,6 +14,7 @@ import { HomePage } from './pages/Home.tsx';
 import { UsersPage } from './pages/Users.tsx';
 import { AuditPage } from './pages/Audit.tsx';
 import { BillingPage } from './pages/Billing.tsx';
+import { VendorBillingPage } from './pages/VendorBilling.tsx';
 import { ClientsPage } from './pages/Clients.tsx';
 import { ProfilePage } from './pages/Profile.tsx';
 import { ExpensesPage } from './pages/Expenses.tsx';
@@ -98,6 +99,7 @@ export const appRoutes: AppRoute[] = [
   { path: '/billing', allow: clientAdmin, render: () => <BillingPage />, nav: { label: 'nav.billing', section: '/billing' } },
   { path: '/audit', allow: clientAdmin, render: () => <AuditPage />, nav: { label: 'nav.audit', section: '/audit' } },
   { path: '/clients', allow: operator, render: () => <ClientsPage />, nav: { label: 'nav.clients', section: '/clients' } },
+  { path: '/invoices', allow: operator, render: () => <VendorBillingPage />, nav: { label: 'nav.vendorBilling', section: '/invoices' } },
   { path: '/profile', allow: everyone, render: () => <ProfilePage />, nav: { label: 'nav.profile', section: '/profile' } },
 ];
 

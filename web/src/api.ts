@@ -293,3 +293,7 @@ export type BillingUsage = Answer<BillingService['usage']>;
 export type ActiveUser = BillingUsage['users'][number];
 /** GET /billing/invoices (items): the Client's issued invoices. */
 export type Invoice = Answer<InvoicingService['list']>['items'][number];
+/** GET /vendor/billing/usage: every Client's active users of a month. */
+export type BillingOverview = Answer<BillingService['overview']>;
+/** POST /vendor/invoices/run (dry run or not). */
+export type InvoiceRun = Answer<InvoicingService['run']>;
