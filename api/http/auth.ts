@@ -9,7 +9,8 @@ import { safeEqual } from '../lib/secrets.ts';
 import { AppError } from './errors.ts';
 
 export const SESSION_COOKIE = 'justif_sid';
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Methods that change nothing: no CSRF token, and allowed to a read-only Client. */
+export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 declare module 'express-serve-static-core' {
   interface Request {

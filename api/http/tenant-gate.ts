@@ -3,9 +3,8 @@
 // downloads go on, and so do the few writes that take data away or end a session; every other write
 // is refused with a 403 `read-only` problem and changes nothing.
 import type { NextFunction, Request, Response } from 'express';
+import { SAFE_METHODS } from './auth.ts';
 import { AppError } from './errors.ts';
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Writes a terminated Client keeps (paths under /api/v1). */
 const WHILE_TERMINATED: readonly [method: string, path: RegExp][] = [

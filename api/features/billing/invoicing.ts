@@ -61,8 +61,12 @@ export interface DraftPlan {
   activeUsers: number;
   lines: InvoiceLine[];
   totalHtMinor: number;
+  vatRateBp: number;
   vatMinor: number;
   totalTtcMinor: number;
+  vatMention: string | null;
+  /** The Client's identity as it will be printed on the invoice. */
+  client: { name: string; country: string; siren: string | null; vatNumber: string | null; address: string | null; email: string | null };
 }
 
 export class InvoicingService {
@@ -79,7 +83,7 @@ export class InvoicingService {
     const tenants = await this.d.db
       .selectFrom('tenant as t')
       .leftJoin('vault_settings as v', 'v.tenant_id', 't.id')
-      .select(['t.id', 't.name', 't.plan', 't.country', 't.vat_number', 'v.enabled'])
+      .select(['t.id', 't.name', 't.plan', 't.country', 't.vat_number', 't.siren', 't.billing_address', 't.billing_email', 'v.enabled'])
       .where('t.id', 'in', [...counts.keys()])
       .where('t.status', '<>', 'destroyed')
       .orderBy('t.name')
@@ -87,8 +91,12 @@ export class InvoicingService {
     return tenants.map((t) => {
       const n = counts.get(t.id)!;
       const lines = monthLines(list, t.plan, n, !!t.enabled, month);
-      const { ht, vat, ttc } = totals(lines, vatFor(t.country, t.vat_number).rateBp);
-      return { tenantId: t.id, name: t.name, activeUsers: n, lines, totalHtMinor: ht, vatMinor: vat, totalTtcMinor: ttc };
+      const v = vatFor(t.country, t.vat_number);
+      const { ht, vat, ttc } = totals(lines, v.rateBp);
+      return {
+        tenantId: t.id, name: t.name, activeUsers: n, lines, totalHtMinor: ht, vatRateBp: v.rateBp, vatMinor: vat, totalTtcMinor: ttc, vatMention: v.mention,
+        client: { name: t.name, country: t.country, siren: t.siren, vatNumber: t.vat_number, address: t.billing_address, email: t.billing_email },
+      };
     });
   }
 
@@ -100,14 +108,12 @@ export class InvoicingService {
     if (o.dryRun) return { month, dryRun: true as const, invoices: planned, issued: [] as string[] };
     const list = this.d.prices.forMonth(month);
     for (const p of planned) {
-      const t = await this.d.db.selectFrom('tenant').selectAll().where('id', '=', p.tenantId).executeTakeFirstOrThrow();
-      const vat = vatFor(t.country, t.vat_number);
       await this.d.db
         .insertInto('invoice')
         .values({
           id: randomUUID(), tenant_id: p.tenantId, kind: 'invoice', period: month, corrects_id: null, created_at: now, currency: list.currency, lines: JSON.stringify(p.lines),
-          total_ht_minor: p.totalHtMinor, vat_rate_bp: vat.rateBp, vat_minor: p.vatMinor, total_ttc_minor: p.totalTtcMinor, vat_mention: vat.mention, price_list: list.version, active_users: p.activeUsers,
-          client: JSON.stringify({ name: t.name, country: t.country, siren: t.siren, vatNumber: t.vat_number, address: t.billing_address, email: t.billing_email }),
+          total_ht_minor: p.totalHtMinor, vat_rate_bp: p.vatRateBp, vat_minor: p.vatMinor, total_ttc_minor: p.totalTtcMinor, vat_mention: p.vatMention, price_list: list.version, active_users: p.activeUsers,
+          client: JSON.stringify(p.client),
           issuer: JSON.stringify(this.d.issuer), number: null, issued_at: null, due_at: null, paid_at: null,
         })
         .onConflict((oc) => oc.columns(['tenant_id', 'period']).where('kind', '=', 'invoice').doNothing())

@@ -118,16 +118,30 @@ function Invoices() {
             <td data-label={t('billing.invoice.issuedAt')}>{date(i.issuedAt)}</td>
             <td data-label={t('billing.invoice.total')}>{formatMinor(i.totalTtcMinor, i.currency, locale)}</td>
             <td data-label={t('billing.invoice.state')}>
-              <Badge tone={i.paidAt ? 'green' : 'amber'}>{i.paidAt ? t('billing.invoice.paid') : t('billing.invoice.unpaid')}</Badge>
+              <InvoiceState invoice={i} />
             </td>
             <td data-label={t('billing.invoice.pdf')}>
-              <a className="btn btn--small" href={`/api/v1/billing/invoices/${encodeURIComponent(i.id)}/pdf`} download aria-label={t('billing.invoice.pdfLabel', { number: i.number ?? '' })}>
-                PDF
-              </a>
+              <InvoicePdf invoice={i} from="/billing/invoices" />
             </td>
           </tr>
         )}
       </DataTable>
     </section>
+  );
+}
+
+/** Paid or to pay (both billing pages). */
+export function InvoiceState({ invoice }: { invoice: Invoice }) {
+  const { t } = useI18n();
+  return <Badge tone={invoice.paidAt ? 'green' : 'amber'}>{invoice.paidAt ? t('billing.invoice.paid') : t('billing.invoice.unpaid')}</Badge>;
+}
+
+/** The PDF of an issued invoice, from the admin's (`/billing/invoices`) or the vendor's (`/vendor/invoices`) routes. */
+export function InvoicePdf({ invoice, from }: { invoice: Invoice; from: '/billing/invoices' | '/vendor/invoices' }) {
+  const { t } = useI18n();
+  return (
+    <a className="btn btn--small" href={`/api/v1${from}/${encodeURIComponent(invoice.id)}/pdf`} download aria-label={t('billing.invoice.pdfLabel', { number: invoice.number ?? '' })}>
+      PDF
+    </a>
   );
 }

@@ -4,10 +4,11 @@
 import { useEffect, useState } from 'react';
 import { api, type BillingOverview, type Invoice, type InvoiceRun } from '../api.ts';
 import { DataTable } from '../components/lists.tsx';
-import { Badge, Notice, ProblemBox, TextField, usePageTitle, useSubmit } from '../components/ui.tsx';
+import { Notice, ProblemBox, TextField, usePageTitle, useSubmit } from '../components/ui.tsx';
 import { useI18n } from '../i18n/index.tsx';
 import { label } from '../labels.ts';
 import { formatMinor } from '../money.ts';
+import { InvoicePdf, InvoiceState } from './Billing.tsx';
 
 const lastMonth = () => {
   const now = new Date();
@@ -124,14 +125,12 @@ export function VendorBillingPage() {
               <td data-label={t('billing.invoice.issuedAt')}>{date(i.issuedAt)}</td>
               <td data-label={t('billing.invoice.total')}>{formatMinor(i.totalTtcMinor, i.currency, locale)}</td>
               <td data-label={t('billing.invoice.state')}>
-                <Badge tone={i.paidAt ? 'green' : 'amber'}>{i.paidAt ? t('billing.invoice.paid') : t('billing.invoice.unpaid')}</Badge>
+                <InvoiceState invoice={i} />
               </td>
               <td data-label={t('common.actions')}>
                 {i.status === 'issued' ? (
                   <>
-                    <a className="btn btn--small" href={`/api/v1/vendor/invoices/${encodeURIComponent(i.id)}/pdf`} download aria-label={t('billing.invoice.pdfLabel', { number: i.number ?? '' })}>
-                      PDF
-                    </a>{' '}
+                    <InvoicePdf invoice={i} from="/vendor/invoices" />{' '}
                     {!i.paidAt ? (
                       <button type="button" className="btn btn--small btn--ghost" disabled={busy} aria-label={t('vendorBilling.markPaidLabel', { number: i.number ?? '' })} onClick={() => act(async () => {
                         await api.post(`/vendor/invoices/${i.id}/paid`);
