@@ -58,6 +58,8 @@ const EnvSchema = z
     RECEIPT_MAX_MEGAPIXELS: z.coerce.number().int().min(1).max(1000).default(100),
     DATA_KEY_FILE: z.string().min(1).optional(),
     PRICE_LIST_FILE: z.string().min(1).optional(),
+    LEGAL_RATES_FILE: z.string().min(1).optional(),
+    BILLING_GRACE_DAYS: z.coerce.number().int().min(0).max(90).default(15),
     INVOICE_ISSUER_NAME: z.string().min(1).max(200).default('Justif'),
     INVOICE_ISSUER_SIREN: z.string().regex(/^[0-9]{9}$/, 'a SIREN: 9 digits').optional(),
     INVOICE_ISSUER_ADDRESS: z.string().min(1).max(500).optional(),
@@ -110,6 +112,8 @@ export interface Config {
   dataKeyFile: string;
   /** Plans and prices (R-BIL-1): a JSON price list replacing the default one. */
   priceListFile?: string;
+  /** Late payment (R-BIL-5): days after the due date before the written notice, and the legal interest rate table (JSON { "2026-H1": 3.2, … }) replacing the built-in one. */
+  billing: { graceDays: number; legalRatesFile?: string };
   /** The vendor's identity printed on invoices (R-BIL-3). */
   invoiceIssuer: { name: string; siren: string | null; address: string | null; vatNumber: string | null };
   vault: { dir: string; s3?: Config['s3'] & {}; signingKeyFile: string; tsaUrl?: string; checkpointCron: string; sweepCron: string };
@@ -167,6 +171,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       : undefined,
     dataKeyFile: resolve(e.DATA_KEY_FILE ?? `${dataDir}/keys/data-aes256.key`),
     priceListFile: e.PRICE_LIST_FILE ? resolve(e.PRICE_LIST_FILE) : undefined,
+    billing: { graceDays: e.BILLING_GRACE_DAYS, legalRatesFile: e.LEGAL_RATES_FILE ? resolve(e.LEGAL_RATES_FILE) : undefined },
     invoiceIssuer: { name: e.INVOICE_ISSUER_NAME, siren: e.INVOICE_ISSUER_SIREN ?? null, address: e.INVOICE_ISSUER_ADDRESS ?? null, vatNumber: e.INVOICE_ISSUER_VAT_NUMBER ?? null },
     vault: {
       dir: resolve(e.VAULT_DIR ?? `${dataDir}/vault`),

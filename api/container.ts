@@ -11,6 +11,9 @@ import { ContractEndService } from './features/tenants/contract-end.service.ts';
 import { BillingService } from './features/billing/billing.service.ts';
 import { loadPriceBook } from './features/billing/price-list.ts';
 import { InvoicingService } from './features/billing/invoicing.ts';
+import { DunningService } from './features/billing/dunning.ts';
+import { loadLegalRates } from './features/billing/late-payment.ts';
+import { PaymentsService } from './features/billing/payments.ts';
 import { ExportsService } from './features/exports/exports.service.ts';
 import { ReimbursementsService } from './features/exports/reimbursements.service.ts';
 import { ReversibilityService } from './features/exports/reversibility.service.ts';
@@ -78,8 +81,12 @@ export interface Container {
   contractEnd: ContractEndService;
   /** Billing (R-BIL): licence limits, metering. */
   billing: BillingService;
-  /** Monthly invoices (R-BIL-3). */
+  /** Monthly invoices and credit notes (R-BIL-3). */
   invoicing: InvoicingService;
+  /** Payments: marked, or imported from the bank's CSV (R-BIL-5). */
+  payments: PaymentsService;
+  /** Written notices and suspension of unpaid invoices (R-BIL-5). */
+  dunning: DunningService;
   close(): Promise<void>;
 }
 
@@ -120,13 +127,16 @@ export async function createContainer(config: Config, o: ContainerOverrides = {}
   const tsaUrl = config.vault.tsaUrl;
   const vault = new VaultService({ db: k, objects, vault: vaultStore, queue, clock, audit, mailer, log, key: vaultKey, timestamp: tsaUrl ? (digest) => requestTimestamp(tsaUrl, digest) : undefined });
   const prices = loadPriceBook(config.priceListFile);
-  const billing = new BillingService({ db: k, clock, prices });
+  const billing = new BillingService({ db: k, clock, prices, audit, mailer });
+  const invoicing = new InvoicingService({ db: k, clock, audit, mailer, prices, rates: loadLegalRates(config.billing.legalRatesFile), issuer: config.invoiceIssuer, publicUrl: config.publicUrl });
   const reversibility = new ReversibilityService({ db: k, objects, queue, clock, audit, mailer, publicUrl: config.publicUrl });
   return {
     config, log, db, objects, queue, clock, mailer, signingKey, audit, auth, oidc,
     users: new UsersService({ clock, audit, auth, mailer, seats: billing }),
     billing,
-    invoicing: new InvoicingService({ db: k, clock, audit, prices, issuer: config.invoiceIssuer }),
+    invoicing,
+    payments: new PaymentsService({ db: k, clock, audit, invoicing }),
+    dunning: new DunningService({ db: k, clock, audit, mailer, graceDays: config.billing.graceDays, publicUrl: config.publicUrl }),
     apiTokens: new ApiTokensService({ clock, audit }),
     tenants: new TenantsService({ db: k, audit, auth, mailer, categories }),
     categories,

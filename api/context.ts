@@ -8,7 +8,7 @@ export interface Principal {
   authMethod: AuthMethod;
   userId: string;
   tenantId: string | null;
-  /** The Client's status when the request began: a terminated Client is read-only (R-REV-2). */
+  /** The Client's status when the request began: terminated is read-only (R-REV-2); suspended (an invoice unpaid past its notice, R-BIL-5) blocks use. */
   tenantStatus?: TenantStatus | null;
   roles: Role[];
   email: string;

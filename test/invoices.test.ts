@@ -7,9 +7,10 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../api/features/audit/audit.service.ts';
 import { vatFor } from '../api/features/billing/invoicing.ts';
-import { createTestContext, referencesOf, signedIn, testClock, type TestContext } from './support/context.ts';
+import { clientWithActiveUsers as activeClient } from './support/billing.ts';
+import { createTestContext, signedIn, testClock, type TestContext } from './support/context.ts';
 import { onPostgres } from './support/db.ts';
-import { createOperator, createTenantWithAdmin, createUser } from './support/factories.ts';
+import { createOperator } from './support/factories.ts';
 import { pdfText } from './support/pdf.ts';
 
 const clock = testClock(new Date('2027-03-10T09:00:00Z'));
@@ -19,19 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => ctx?.close());
 
-/** A Client whose `n` users each create an expense on the current (test) day. */
-async function clientWithActiveUsers(n: number, o: { country?: string; vatNumber?: string } = {}) {
-  const t = await createTenantWithAdmin(ctx, { name: `Client ${Math.random().toString(36).slice(2, 8)}` });
-  if (o.country) await ctx.c.db.asOwner((r) => r.query('UPDATE tenant SET country = $2, vat_number = $3 WHERE id = $1', [t.tenantId, o.country, o.vatNumber ?? null]));
-  for (let i = 0; i < n; i++) {
-    const u = i === 0 ? t.admin : await createUser(ctx, t.tenantId, ['employee']);
-    const me = await signedIn(ctx, u);
-    const { cat, pay } = await referencesOf(me);
-    const r = await me.post('/api/v1/expenses', { date: clock.now().toISOString().slice(0, 10), merchant: 'Papeterie', categoryId: Object.values(cat)[0], paymentMethodId: Object.values(pay)[0], amountMinor: 1_000, currency: 'EUR' });
-    expect(r.status, JSON.stringify(r.body)).toBe(201);
-  }
-  return { ...t, name: (await ctx.c.db.kysely.selectFrom('tenant').select('name').where('id', '=', t.tenantId).executeTakeFirstOrThrow()).name };
-}
+const clientWithActiveUsers = (n: number, o: { country?: string; vatNumber?: string } = {}) => activeClient(ctx, clock, n, o);
 
 const numbers = async () => (await ctx.c.db.kysely.selectFrom('invoice').select('number').where('number', 'is not', null).orderBy('number').execute()).map((r) => r.number!);
 /** Numbers of one year form 1..n without a hole. */

@@ -35,6 +35,8 @@ export function schedules(c: Container): Schedule[] {
     { name: 'exports-retention', cron: '50 3 * * *', run: async (c) => void (await c.exports.removeExpiredFiles(c.db.kysely)) },
     // Invoices (R-BIL-3): on the 1st of each month (Paris), the previous month's, exactly once whatever runs at once.
     { name: 'invoices', cron: '0 6 1 * *', run: async (c) => void (await c.invoicing.run(SYSTEM_ACTOR, previousMonth(c.clock.now()))) },
+    // Late payment (R-BIL-5): the written notice of invoices unpaid past the grace period (suspension follows 48 h later, derived); mails of issued invoices a crash left unsent.
+    { name: 'dunning', cron: '25 * * * *', run: async (c) => void (await c.dunning.run(SYSTEM_ACTOR), await c.invoicing.mailIssued()) },
     // End of contract (R-REV-2): Clients terminated 30 days ago go on to the vault destruction, then the purge and its certificate.
     { name: 'contract-end', cron: '20 4 * * *', run: async (c) => void (await c.contractEnd.runDue()) },
   ];

@@ -7,6 +7,7 @@ export const PROBLEMS = {
   'weak-password': [400, 'The password is too weak'],
   'import-invalid': [400, 'The file has errors; nothing was imported'],
   'unauthenticated': [401, 'Sign-in required'],
+  'payment-required': [402, 'Access is suspended: an invoice is unpaid'],
   'invalid-credentials': [401, 'Wrong email or password'],
   'account-disabled': [403, 'This account is deactivated'],
   'forbidden': [403, 'You are not allowed to do this'],

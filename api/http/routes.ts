@@ -96,7 +96,7 @@ export function mount(router: Router, routes: RouteDef[], c: Container): void {
         }
         throw e;
       }
-      if (def.body && def.bodyType !== 'text/csv' && req.body === undefined) throw new AppError('unsupported-media-type', 'Send the body as application/json');
+      if (def.body && def.bodyType !== 'text/csv' && req.body === undefined && (req.headers['content-type'] !== undefined || !def.body.safeParse(undefined).success)) throw new AppError('unsupported-media-type', 'Send the body as application/json');
       if (def.bodyType === 'text/csv' && typeof req.body !== 'string') throw new AppError('unsupported-media-type', 'Send the file as text/csv');
       const input = { params: parse(def.params, req.params, 'params'), query: parse(def.query, req.query, 'query'), body: parse(def.body, req.body, 'body') };
       const ctx: any = { info, actor, req, res, principal };

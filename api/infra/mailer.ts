@@ -13,6 +13,8 @@ export interface Mail {
   to: string;
   subject: string;
   text: string;
+  /** Documents sent with the mail (an invoice's PDF); kept in the outbox until sent. */
+  attachments?: { filename: string; contentType: string; content: Buffer }[];
 }
 export interface Mailer {
   readonly kind: 'smtp' | 'outbox';
@@ -46,7 +48,10 @@ export function createMailer(opts: { smtpUrl?: string; from: string; db: Kysely<
   return {
     kind: transport ? 'smtp' : 'outbox',
     async queue(tx, mails) {
-      const rows = (Array.isArray(mails) ? mails : [mails]).map((m) => ({ to_address: m.to.toLowerCase(), subject: m.subject, body: m.text }));
+      const rows = (Array.isArray(mails) ? mails : [mails]).map((m) => ({
+        to_address: m.to.toLowerCase(), subject: m.subject, body: m.text,
+        attachments: JSON.stringify((m.attachments ?? []).map((a) => ({ filename: a.filename, contentType: a.contentType, base64: a.content.toString('base64') }))),
+      }));
       if (rows.length) await tx.insertInto('mail_outbox').values(rows).execute();
     },
     async deliver() {
@@ -56,13 +61,14 @@ export function createMailer(opts: { smtpUrl?: string; from: string; db: Kysely<
         for (const m of await claim()) {
           if (!transport) {
             // Console only: the operator running an instance without SMTP reads links here.
-            log.info({ mail: { id: m.id, to: m.to_address, subject: m.subject } }, `mail (outbox; SMTP_URL not set)\n${m.body}`);
+            log.info({ mail: { id: m.id, to: m.to_address, subject: m.subject, attachments: m.attachments.map((a) => a.filename) } }, `mail (outbox; SMTP_URL not set)\n${m.body}`);
             await db.updateTable('mail_outbox').set({ delivery: 'kept' }).where('id', '=', m.id).execute();
             continue;
           }
           try {
-            await transport.sendMail({ from: opts.from, to: m.to_address, subject: m.subject, text: m.body });
-            await db.updateTable('mail_outbox').set({ delivery: 'sent', sent_at: sql`now()`, body: '', last_error: null }).where('id', '=', m.id).execute();
+            const attachments = m.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: Buffer.from(a.base64, 'base64') }));
+            await transport.sendMail({ from: opts.from, to: m.to_address, subject: m.subject, text: m.body, attachments });
+            await db.updateTable('mail_outbox').set({ delivery: 'sent', sent_at: sql`now()`, body: '', attachments: '[]', last_error: null }).where('id', '=', m.id).execute();
             sent++;
           } catch (err) {
             failed++;

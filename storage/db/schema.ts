@@ -123,6 +123,13 @@ export interface MailOutboxTable {
   last_error: string | null;
   sent_at: Date | null;
   created_at: Timestamp;
+  /** [{ filename, contentType, base64 }] (020_billing_payment.sql) */
+  attachments: ColumnType<MailAttachmentRow[], string | undefined, string>;
+}
+export interface MailAttachmentRow {
+  filename: string;
+  contentType: string;
+  base64: string;
 }
 export interface AuditEventTable {
   id: string;
@@ -771,6 +778,60 @@ export interface InvoiceTable {
   paid_at: Date | null;
 }
 
+export interface PlanChangeTable {
+  id: string;
+  tenant_id: string;
+  at: Date;
+  from_plan: Plan;
+  to_plan: Plan;
+  user_limit: number | null;
+  by_user: string;
+}
+export interface PlanRequestTable {
+  id: string;
+  tenant_id: string;
+  requested_at: Date;
+  requested_by: string;
+  message: string;
+  closed_at: Date | null;
+  closed_by: string | null;
+}
+/** A view: each issued invoice with what it still asks once its credit notes are deducted. */
+export interface InvoiceBalanceView {
+  id: string;
+  tenant_id: string;
+  number: string;
+  issued_at: Date;
+  due_at: Date;
+  paid_at: Date | null;
+  total_ttc_minor: ColumnType<number, never, never>;
+  balance_minor: ColumnType<number, never, never>;
+}
+export interface InvoiceNoticeTable {
+  invoice_id: string;
+  tenant_id: string;
+  sent_at: Date;
+  suspend_at: Date;
+  amount_due_minor: ColumnType<number, number, never>;
+  sent_to: string;
+}
+export interface InvoiceMailTable {
+  invoice_id: string;
+  queued_at: Date;
+  sent_to: string[];
+}
+export interface LateChargeTable {
+  late_invoice_id: string;
+  on_invoice_id: string;
+  tenant_id: string;
+  from_at: Date;
+  to_at: Date;
+  days: number;
+  legal_rate_bp: number;
+  interest_minor: ColumnType<number, number, never>;
+  indemnity_minor: ColumnType<number, number, never>;
+}
+
 export interface DB {
   tenant: TenantTable;
   team: TeamTable;
@@ -834,6 +895,12 @@ export interface DB {
   usage_event: UsageEventTable;
   invoice_counter: { year: number; last_number: number };
   invoice: InvoiceTable;
+  plan_change: PlanChangeTable;
+  plan_request: PlanRequestTable;
+  invoice_balance: InvoiceBalanceView;
+  invoice_notice: InvoiceNoticeTable;
+  late_charge: LateChargeTable;
+  invoice_mail: InvoiceMailTable;
 }
 
 /** Tables that belong to one Client: tenant-scoped access is the only way to reach them. */

@@ -1,4 +1,4 @@
-// npm run bench -- <name>   (names: audit, uploads, ocr, workflow, vault, reversibility, exports; default all). One JSON object per result line.
+// npm run bench -- <name>   (names: audit, uploads, ocr, workflow, vault, reversibility, exports, billing; default all). One JSON object per result line.
 // Baselines are measured in the same run: a bare INSERT of an equal row, raw SHA-256 speed.
 import { createHash, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
@@ -11,6 +11,7 @@ import { uploadsBench } from './uploads.ts';
 import { vaultBench } from './vault.ts';
 import { reversibilityBench } from './reversibility.ts';
 import { exportsBench } from './exports.ts';
+import { billingBench } from './billing.ts';
 import { workflowBench } from './workflow.ts';
 
 const emit = (o: Record<string, unknown>) => console.log(JSON.stringify({ db: onPostgres ? 'postgresql' : 'pglite', ...o }));
@@ -64,3 +65,4 @@ if (which === 'workflow' || which === 'all') await workflowBench(emit);
 if (which === 'vault' || which === 'all') await vaultBench(emit);
 if (which === 'reversibility' || which === 'all') await reversibilityBench(emit);
 if (which === 'exports' || which === 'all') await exportsBench(emit);
+if (which === 'billing' || which === 'all') await billingBench(emit);

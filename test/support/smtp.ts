@@ -8,21 +8,40 @@ export interface ReceivedMail {
   to: string[];
   subject: string;
   text: string;
+  attachments: { filename: string; contentType: string; content: Buffer }[];
 }
 
-/** Decodes the parts of a plain-text message nodemailer sends (7bit or quoted-printable). */
-function parse(raw: string): Pick<ReceivedMail, 'subject' | 'text'> {
+/** Headers and body of a MIME entity (folded headers unfolded). */
+function entity(raw: string) {
   const split = raw.indexOf('\r\n\r\n');
   const head = raw.slice(0, split).replace(/\r\n[ \t]+/g, ' ');
-  let body = raw.slice(split + 4);
   const header = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(head)?.[1] ?? '';
-  if (/quoted-printable/i.test(header('Content-Transfer-Encoding')))
+  return { header, body: raw.slice(split + 4) };
+}
+
+/** A text part's content (7bit or quoted-printable). */
+function decodeText(e: ReturnType<typeof entity>): string {
+  let body = e.body;
+  if (/quoted-printable/i.test(e.header('Content-Transfer-Encoding')))
     body = Buffer.from(body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
+  return body.replace(/\r\n/g, '\n');
+}
+
+/** Decodes what nodemailer sends: a plain-text message, or multipart/mixed with attachments. */
+function parse(raw: string): Pick<ReceivedMail, 'subject' | 'text' | 'attachments'> {
+  const top = entity(raw);
   // RFC 2047 encoded-words in the subject (=?UTF-8?Q?…?= or =?UTF-8?B?…?=).
-  const subject = header('Subject').replace(/=\?utf-8\?([QB])\?([^?]*)\?=\s*/gi, (_m, enc: string, s: string) =>
+  const subject = top.header('Subject').replace(/=\?utf-8\?([QB])\?([^?]*)\?=\s*/gi, (_m, enc: string, s: string) =>
     enc.toUpperCase() === 'B' ? Buffer.from(s, 'base64').toString('utf8') : Buffer.from(s.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8'),
   );
-  return { subject, text: body.replace(/\r\n/g, '\n') };
+  const boundary = /boundary="?([^";]+)"?/i.exec(top.header('Content-Type'))?.[1];
+  if (!boundary) return { subject, text: decodeText(top), attachments: [] };
+  const parts = top.body.split(`--${boundary}`).slice(1, -1).map((p) => entity(p.replace(/^\r\n/, '')));
+  const text = parts.find((p) => /^text\/plain/i.test(p.header('Content-Type')));
+  const attachments = parts
+    .filter((p) => /attachment/i.test(p.header('Content-Disposition')))
+    .map((p) => ({ filename: /filename="?([^";]+)"?/i.exec(p.header('Content-Disposition'))?.[1] ?? '', contentType: p.header('Content-Type').split(';')[0]!.trim(), content: Buffer.from(p.body.replace(/\s+/g, ''), 'base64') }));
+  return { subject, text: text ? decodeText(text) : '', attachments };
 }
 
 export async function startSmtp(opts: { port?: number; user?: string; pass?: string } = {}) {

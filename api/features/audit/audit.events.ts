@@ -70,7 +70,12 @@ export type AuditEventBody =
   | { type: 'tenant.terminated'; data: { purgeAfter: string; vaultInstruction: 'return_then_destroy' | 'destroy'; reasonSha256: string } }
   | { type: 'tenant.termination_cancelled'; data: Record<string, never> }
   | { type: 'invoice.issued'; data: { number: string; tenantId: string; period: string | null; totalTtcMinor: number } }
-  | { type: 'invoice.paid'; data: { number: string } }
+  | { type: 'invoice.paid'; data: { number: string; paidAt?: string; amountMinor?: number; reference?: string } }
+  | { type: 'invoice.credited'; data: { number: string; reason: string; totalHtMinor: number } }
+  | { type: 'invoice.notice_sent'; data: { number: string; amountDueMinor: number; suspendAt: string; sentTo: string[] } }
+  | { type: 'plan.changed'; data: { from: string; to: string; userLimit: number | null } }
+  | { type: 'plan.enterprise_requested'; data: Record<string, never> }
+  | { type: 'plan.request_closed'; data: Record<string, never> }
   | { type: 'tenant.destroyed'; data: { certificateSha256: string; rows: number; objects: number } }
   | { type: 'export.receipts'; data: { format: 'pdf' | 'zip'; expenses: number; receipts: number } }
   | { type: 'sepa.created'; data: { transfers: number; totalMinor: number; sha256: string } }
@@ -199,7 +204,12 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'tenant.terminated': () => `${who} a enregistré la fin du contrat de ${target} : lecture seule, destruction après le ${String(d.purgeAfter).slice(0, 10)}`,
         'tenant.termination_cancelled': () => `${who} a annulé la fin du contrat de ${target}`,
         'invoice.issued': () => `${who} a émis la facture ${d.number} (${d.period ?? 'avoir'}) : ${money(Number(d.totalTtcMinor), 'EUR')} TTC`,
-        'invoice.paid': () => `${who} a enregistré le paiement de la facture ${d.number}`,
+        'invoice.paid': () => `${who} a enregistré le paiement de la facture ${d.number}${d.reference ? ` (virement « ${d.reference} »)` : ''}`,
+        'invoice.credited': () => `${who} a émis un avoir sur la facture ${d.number} (${d.reason}) : ${money(-Number(d.totalHtMinor), 'EUR')} HT`,
+        'invoice.notice_sent': () => `${who} a envoyé l’avis de retard de la facture ${d.number} (${money(Number(d.amountDueMinor), 'EUR')}) : suspension le ${String(d.suspendAt).slice(0, 16).replace('T', ' ')} UTC`,
+        'plan.changed': () => `${who} a changé l’offre de ${target} : ${d.from} → ${d.to}${d.userLimit ? ` (${d.userLimit} utilisateurs)` : ''}`,
+        'plan.enterprise_requested': () => `${who} a demandé l’offre Entreprise pour ${target}`,
+        'plan.request_closed': () => `${who} a traité la demande d’offre Entreprise de ${target}`,
         'tenant.destroyed': () => `${who} a détruit les données de ${target} (${d.rows} ligne(s), ${d.objects} fichier(s)) ; certificat ${String(d.certificateSha256).slice(0, 12)}…`,
         'export.receipts': () => `${who} a exporté les justificatifs de ${d.expenses} dépense(s) en ${String(d.format).toUpperCase()}`,
         'sepa.created': () => `${who} a préparé un fichier de virements SEPA : ${d.transfers} virement(s), ${money(d.totalMinor, 'EUR')}`,
@@ -280,7 +290,12 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'tenant.terminated': () => `${who} recorded the end of contract of ${target}: read-only, destroyed after ${String(d.purgeAfter).slice(0, 10)}`,
         'tenant.termination_cancelled': () => `${who} cancelled the end of contract of ${target}`,
         'invoice.issued': () => `${who} issued invoice ${d.number} (${d.period ?? 'credit note'}): ${money(Number(d.totalTtcMinor), 'EUR')} incl. VAT`,
-        'invoice.paid': () => `${who} recorded the payment of invoice ${d.number}`,
+        'invoice.paid': () => `${who} recorded the payment of invoice ${d.number}${d.reference ? ` (transfer “${d.reference}”)` : ''}`,
+        'invoice.credited': () => `${who} issued a credit note on invoice ${d.number} (${d.reason}): ${money(-Number(d.totalHtMinor), 'EUR')} excl. VAT`,
+        'invoice.notice_sent': () => `${who} sent the late-payment notice of invoice ${d.number} (${money(Number(d.amountDueMinor), 'EUR')}): suspension on ${String(d.suspendAt).slice(0, 16).replace('T', ' ')} UTC`,
+        'plan.changed': () => `${who} changed the plan of ${target}: ${d.from} → ${d.to}${d.userLimit ? ` (${d.userLimit} users)` : ''}`,
+        'plan.enterprise_requested': () => `${who} asked for the Enterprise plan for ${target}`,
+        'plan.request_closed': () => `${who} handled the Enterprise request of ${target}`,
         'tenant.destroyed': () => `${who} destroyed the data of ${target} (${d.rows} row(s), ${d.objects} file(s)); certificate ${String(d.certificateSha256).slice(0, 12)}…`,
         'export.receipts': () => `${who} exported the receipts of ${d.expenses} expense(s) as ${String(d.format).toUpperCase()}`,
         'sepa.created': () => `${who} prepared a SEPA transfer file: ${d.transfers} transfer(s), ${money(d.totalMinor, 'EUR')}`,

@@ -1,18 +1,22 @@
 // Cross-tenant lookups that sign-in needs before any tenant is known (by email, by token hash).
 import type { Kysely, Transaction } from 'kysely';
 import type { DB, Role, Row, TenantStatus } from '../../../storage/db/schema.ts';
+import { suspendAtOf } from '../billing/dunning.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
-/** A user with their roles and their Client's status (null for vendor staff). */
-export type UserWithRoles = Row<'app_user'> & { roles: Role[]; tenant_status: TenantStatus | null };
+/** A user with their roles, their Client's status (null for vendor staff) and when its access is suspended for an unpaid invoice (dunning.ts). */
+export type UserWithRoles = Row<'app_user'> & { roles: Role[]; tenant_status: TenantStatus | null; tenant_suspend_at: Date | null };
 
-async function withRoles(db: Db, u: (Row<'app_user'> & { tenant_status: TenantStatus | null }) | undefined): Promise<UserWithRoles | undefined> {
+async function withRoles(db: Db, u: (Row<'app_user'> & { tenant_status: TenantStatus | null; tenant_suspend_at: Date | null }) | undefined): Promise<UserWithRoles | undefined> {
   if (!u) return undefined;
   const roles = await db.selectFrom('user_role').select('role').where('user_id', '=', u.id).execute();
   return { ...u, roles: roles.map((r) => r.role).sort() };
 }
 const users = (db: Db) =>
-  db.selectFrom('app_user').selectAll('app_user').select((eb) => eb.selectFrom('tenant').select('tenant.status').whereRef('tenant.id', '=', 'app_user.tenant_id').as('tenant_status'));
+  db.selectFrom('app_user').selectAll('app_user').select((eb) => [
+    eb.selectFrom('tenant').select('tenant.status').whereRef('tenant.id', '=', 'app_user.tenant_id').as('tenant_status'),
+    suspendAtOf(eb.ref('app_user.tenant_id')).as('tenant_suspend_at'),
+  ]);
 
 export const authRepository = {
   async userByEmail(db: Db, email: string) {

@@ -14,8 +14,18 @@ async function sessionView(c: Container, p: Principal) {
   const t = p.tenantId ? await authRepository.tenant(c.db.kysely, p.tenantId) : undefined;
   return {
     user: { id: p.userId, email: p.email, name: p.name, roles: p.roles, tenantId: p.tenantId, locale: p.locale },
-    tenant: t ? { id: t.id, name: t.name, plan: t.plan, country: t.country, currency: t.currency, status: t.status, termination: t.status === 'terminated' ? await c.contractEnd.clientView(t.id) : null } : null,
+    tenant: t ? await tenantView(c, p, t) : null,
     csrfToken: p.csrfToken ?? '',
+  };
+}
+
+async function tenantView(c: Container, p: Principal, t: NonNullable<Awaited<ReturnType<typeof authRepository.tenant>>>) {
+  const standing = await c.dunning.standing(t.id);
+  return {
+    id: t.id, name: t.name, plan: t.plan, country: t.country, currency: t.currency,
+    status: p.tenantStatus === 'suspended' ? ('suspended' as const) : t.status,
+    termination: t.status === 'terminated' ? await c.contractEnd.clientView(t.id) : null,
+    billingNotice: standing.suspendAt ? { suspended: standing.suspended, suspendAt: standing.suspendAt, amountDueMinor: standing.unpaid.reduce((a, u) => a + u.amountDueMinor, 0) } : null,
   };
 }
 

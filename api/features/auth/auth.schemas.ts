@@ -13,6 +13,8 @@ export const SessionView = z.object({
     id: z.string(), name: z.string(), plan: z.string(), country: z.string(), currency: z.string(), status: z.enum(['active', 'suspended', 'terminated', 'destroyed']),
     /** While terminated: read-only until purgeAfter, then destroyed (R-REV-2). */
     termination: z.object({ terminatedAt: z.string(), purgeAfter: z.string(), vaultInstruction: z.enum(['return_then_destroy', 'destroy']), finalExportId: z.string().nullable() }).nullable(),
+    /** An invoice unpaid past its written notice: access is suspended from suspendAt until it is paid (R-BIL-5). */
+    billingNotice: z.object({ suspended: z.boolean(), suspendAt: z.string(), amountDueMinor: z.number().int() }).nullable(),
   }).nullable(),
   csrfToken: z.string(),
 });

@@ -11,6 +11,7 @@ import type { RateLimiter } from '../../infra/rate-limiter.ts';
 import { hashPassword, passwordProblems, verifyPassword } from '../../lib/password.ts';
 import { randomToken, sha256Hex } from '../../lib/secrets.ts';
 import type { AuditActor, AuditService } from '../audit/audit.service.ts';
+import { isSuspended } from '../billing/dunning.ts';
 import { authRepository as repo, type UserWithRoles } from './auth.repository.ts';
 import { invitationMail, resetMail } from './auth.mails.ts';
 
@@ -41,7 +42,9 @@ export class AuthService {
   constructor(private readonly d: AuthDeps) {}
 
   principalOf(u: UserWithRoles, via: Principal['via'], extra: Partial<Principal> = {}): Principal {
-    return { via, userId: u.id, tenantId: u.tenant_id, tenantStatus: u.tenant_status, roles: u.roles, email: u.email, name: u.name, locale: u.locale, authMethod: via === 'api_token' ? 'api_token' : 'password', ...extra };
+    // unpaid past the notice: suspended (R-BIL-5), whatever the Client's contract status
+    const tenantStatus = u.tenant_status && u.tenant_status !== 'destroyed' && isSuspended(u.tenant_suspend_at, this.d.clock.now()) ? 'suspended' : u.tenant_status;
+    return { via, userId: u.id, tenantId: u.tenant_id, tenantStatus, roles: u.roles, email: u.email, name: u.name, locale: u.locale, authMethod: via === 'api_token' ? 'api_token' : 'password', ...extra };
   }
 
   async login(email: string, password: string, actor: AuditActor): Promise<NewSession> {

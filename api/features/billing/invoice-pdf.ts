@@ -19,6 +19,8 @@ export interface InvoiceDoc {
   vatMinor: number;
   totalTtcMinor: number;
   vatMention: string | null;
+  /** The invoice a credit note corrects. */
+  corrects?: { number: string; issuedAt: string } | null;
   issuer: { name: string; siren: string | null; address: string | null; vatNumber: string | null };
   client: { name: string; country: string; siren: string | null; vatNumber: string | null; address: string | null };
 }
@@ -26,7 +28,7 @@ export interface InvoiceDoc {
 export async function invoicePdf(inv: InvoiceDoc): Promise<Buffer> {
   const title = `${inv.kind === 'invoice' ? 'Facture' : 'Avoir'} n° ${inv.number}`;
   const w = await Writer.create({ title, subject: `${title} — ${inv.client.name}`, date: inv.issuedAt, footer: `${inv.issuer.name} — ${title}`, brand: 'facturation' });
-  w.title(title, `Émise le ${day(inv.issuedAt)}${inv.period ? `, pour le mois ${inv.period}` : ''}.`);
+  w.title(title, `Émis${inv.kind === 'invoice' ? 'e' : ''} le ${day(inv.issuedAt)}${inv.period ? `, pour le mois ${inv.period}` : ''}${inv.corrects ? `, rectifiant la facture n° ${inv.corrects.number} du ${day(inv.corrects.issuedAt)}` : ''}.`);
   w.section('Émetteur');
   w.field('Raison sociale', inv.issuer.name);
   w.field('SIREN', inv.issuer.siren ?? 'non renseigné');
@@ -46,7 +48,8 @@ export async function invoicePdf(inv: InvoiceDoc): Promise<Buffer> {
   w.field('Total TTC', euros(inv.totalTtcMinor));
   if (inv.vatMention) w.paragraph(inv.vatMention, { size: 9 });
   w.section('Conditions de paiement');
-  w.field('Échéance', `payable à réception (le ${day(inv.issuedAt)})`);
+  if (inv.kind === 'credit_note') w.field('Règlement', 'montant déduit de la facture rectifiée, ou remboursé s’il a été payé');
+  else w.field('Échéance', `payable à réception (le ${day(inv.issuedAt)})`);
   w.paragraph(
     'Pas d’escompte pour paiement anticipé. En cas de retard de paiement, des pénalités sont dues au taux de trois fois le taux d’intérêt légal en vigueur ' +
       'à la date d’échéance, par jour de retard, ainsi qu’une indemnité forfaitaire pour frais de recouvrement de 40 € (articles L441-10 et D441-5 du Code de commerce). ' +

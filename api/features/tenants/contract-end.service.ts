@@ -23,7 +23,7 @@ import { canonicalize } from '../../lib/jcs.ts';
 import { sha256Hex } from '../../lib/secrets.ts';
 import { SYSTEM_ACTOR, type AuditActor, type AuditService } from '../audit/audit.service.ts';
 import type { ReversibilityService } from '../exports/reversibility.service.ts';
-import { activeOperatorEmails } from '../users/users.repository.ts';
+import { activeAdmins, activeOperatorEmails } from '../users/users.repository.ts';
 import type { VaultService } from '../vault/vault.service.ts';
 import { destructionCertificatePdf } from './destruction-certificate.ts';
 
@@ -91,7 +91,7 @@ export class ContractEndService {
       const data = { purgeAfter: purgeAfter.toISOString(), vaultInstruction: o.vaultInstruction, reasonSha256: sha256Hex(o.reason) };
       await this.d.audit.record(trx, actor, { type: 'tenant.terminated', tenantId: null, target: { type: 'tenant', id: tenantId }, data });
       await this.d.audit.record(trx, actor, { type: 'tenant.terminated', tenantId, target: { type: 'tenant', id: tenantId }, data });
-      const admins = await this.admins(trx, tenantId);
+      const admins = await activeAdmins(trx, tenantId);
       await this.d.mailer.queue(trx, admins.map((a) => terminationMail(a, t.name, purgeAfter, o.vaultInstruction, `${this.d.publicUrl}/settings/reversibility`)));
     });
     await this.d.mailer.deliver();
@@ -274,11 +274,6 @@ export class ContractEndService {
   async clientView(tenantId: string) {
     const x = await this.openTermination(this.d.db, tenantId);
     return x ? { terminatedAt: x.terminated_at.toISOString(), purgeAfter: x.purge_after.toISOString(), vaultInstruction: x.vault_instruction, finalExportId: x.final_export_id } : null;
-  }
-
-  private admins(db: Kysely<DB> | TenantDb['raw'], tenantId: string) {
-    return db.selectFrom('app_user as u').innerJoin('user_role as r', 'r.user_id', 'u.id').select(['u.email', 'u.name', 'u.locale'])
-      .where('u.tenant_id', '=', tenantId).where('u.status', '=', 'active').where('r.role', '=', 'admin').execute();
   }
 }
 

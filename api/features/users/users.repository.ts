@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { ClientRole, DB, Row } from '../../../storage/db/schema.ts';
 import { advisoryXactLock } from '../../../storage/db/locks.ts';
 import { afterKeyset, cursorTs, type Keyset } from '../../../storage/db/keyset.ts';
@@ -19,6 +19,12 @@ export async function activeOperatorEmails(db: Kysely<DB>): Promise<string[]> {
   const rows = await db.selectFrom('user_role as r').innerJoin('app_user as u', 'u.id', 'r.user_id').select('u.email')
     .where('r.role', '=', 'operator').where('r.tenant_id', 'is', null).where('u.status', '=', 'active').execute();
   return rows.map((r) => r.email);
+}
+
+/** A Client's active admins (who are told of what concerns the whole Client). */
+export function activeAdmins(db: Kysely<DB> | Transaction<DB>, tenantId: string) {
+  return db.selectFrom('app_user as u').innerJoin('user_role as r', 'r.user_id', 'u.id').select(['u.email', 'u.name', 'u.locale'])
+    .where('u.tenant_id', '=', tenantId).where('u.status', '=', 'active').where('r.role', '=', 'admin').orderBy('u.email').execute();
 }
 
 export const usersRepository = {
