@@ -67,7 +67,10 @@ export class PaymentsService {
   async importTransfers(actor: AuditActor, csv: string) {
     let records: Record<string, string>[];
     try {
-      records = parseCsv(csv.replace(/^\uFEFF/, ''), { columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), skip_empty_lines: true, trim: true, delimiter: [';', ','], relax_column_count: false });
+      const text = csv.replace(/^\uFEFF/, '');
+      // French banks write "7,20" in ';'-separated files: the header line says which separator
+      const delimiter = (text.split('\n', 1)[0] ?? '').includes(';') ? ';' : ',';
+      records = parseCsv(text, { columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), skip_empty_lines: true, trim: true, delimiter, relax_column_count: false });
     } catch (e) {
       throw new AppError('import-invalid', `The file is not valid CSV: ${(e as Error).message}`, { errors: [{ row: 0, column: '', message: (e as Error).message }] });
     }
