@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../api/features/audit/audit.service.ts';
 import { lateInterest } from '../api/features/billing/late-payment.ts';
 import { actOnce, clientWithActiveUsers } from './support/billing.ts';
+import { onPostgres } from './support/db.ts';
 import { createTestContext, signedIn, testClock, type Client, type TestContext } from './support/context.ts';
 import { createOperator, createTenantWithAdmin } from './support/factories.ts';
 import { pdfText } from './support/pdf.ts';
@@ -317,6 +318,30 @@ describe('late payment (R-BIL-5)', () => {
     expect(charges.map((x) => x.days)).toEqual([30, 31]);
     expect(new Date(charges[1]!.from_at).getTime()).toBe(new Date(charges[0]!.to_at).getTime()); // no day counted twice
     expect(charges[0]!.to_at.getTime() - charges[0]!.from_at.getTime()).toBe(30 * DAY);
+  });
+});
+
+describe('several workers at once (PostgreSQL)', () => {
+  it.skipIf(!onPostgres)('two dunning passes send one notice; two mail passes send each invoice once', async () => {
+    to('2028-09-10T09:00:00Z');
+    const c = await clientWithActiveUsers(ctx, clock, 1, { billingEmail: 'twice@workers.test' });
+    to('2028-10-01T06:00:00Z');
+    await ctx.c.dunning.run(SYSTEM_ACTOR); // earlier tests' invoices out of the way
+    // drafts numbered without their mail, then two mail passes at once
+    const mailIssued = ctx.c.invoicing.mailIssued.bind(ctx.c.invoicing);
+    ctx.c.invoicing.mailIssued = async () => 0;
+    await ctx.c.invoicing.run(SYSTEM_ACTOR, '2028-09');
+    ctx.c.invoicing.mailIssued = mailIssued;
+    const sent = await Promise.all([ctx.c.invoicing.mailIssued(), ctx.c.invoicing.mailIssued()]);
+    expect(sent[0]! + sent[1]!).toBeGreaterThanOrEqual(1);
+    expect(smtp.to('twice@workers.test').filter((m) => m.subject.includes('Facture'))).toHaveLength(1);
+    expect(await ctx.c.db.kysely.selectFrom('mail_outbox').select('id').where('to_address', '=', 'twice@workers.test').execute()).toHaveLength(1);
+
+    to('2028-10-17T06:00:00Z');
+    const [a, b] = await Promise.all([ctx.c.dunning.run(SYSTEM_ACTOR), ctx.c.dunning.run(SYSTEM_ACTOR)]);
+    const inv = await invoiceOf(c.tenantId, '2028-09');
+    expect([...a, ...b].filter((n) => n === inv.number)).toHaveLength(1);
+    expect(await ctx.c.db.kysely.selectFrom('mail_outbox').select('id').where('to_address', '=', 'twice@workers.test').where('subject', 'like', '%impayée%').execute()).toHaveLength(1);
   });
 });
 
