@@ -13,7 +13,7 @@ import { lateInterest } from '../api/features/billing/late-payment.ts';
 import { actOnce, clientWithActiveUsers } from './support/billing.ts';
 import { onPostgres } from './support/db.ts';
 import { createTestContext, signedIn, testClock, type Client, type TestContext } from './support/context.ts';
-import { createOperator, createTenantWithAdmin } from './support/factories.ts';
+import { createOperator, createTenantWithAdmin, createUser } from './support/factories.ts';
 import { pdfText } from './support/pdf.ts';
 import { startSmtp } from './support/smtp.ts';
 
@@ -39,6 +39,7 @@ afterAll(async () => {
 const operator = async () => (op = await signedIn(ctx, await createOperator(ctx)));
 const invoiceOf = async (tenantId: string, period: string) =>
   (await ctx.c.invoicing.list()).items.find((i) => i.tenantId === tenantId && i.period === period && i.kind === 'invoice')!;
+const createUserIn = (tenantId: string) => createUser(ctx, tenantId, ['employee']);
 const pdfOf = async (c: Client, path: string) =>
   (await c.agent.get(path).buffer(true).parse((r, cb) => {
     const chunks: Buffer[] = [];
@@ -354,5 +355,31 @@ describe('no one else', () => {
     expect((await admin.post(`/api/v1/vendor/tenants/${t.tenantId}/plan`, { plan: 'enterprise' })).status).toBe(403);
     await operator();
     expect((await op.post('/api/v1/billing/plan', { plan: 'team' })).status).toBe(403);
+  });
+});
+
+describe('billing details', () => {
+  it('the admin sets the billing contact and identity; bad values are refused and change nothing; the next invoice prints and goes to them', async () => {
+    to('2029-01-05T09:00:00Z');
+    const c = await clientWithActiveUsers(ctx, clock, 1);
+    const admin = await signedIn(ctx, c.admin);
+    const before = (await admin.get('/api/v1/billing/details')).body;
+    expect(before).toMatchObject({ billingEmail: null, siren: null, vatNumber: null, country: 'FR' });
+    for (const bad of [{}, { billingEmail: 'not-an-address' }, { siren: '12345' }, { vatNumber: 'F' }, { billingAddress: 'x'.repeat(501) }, { name: 'Other' }])
+      expect((await admin.patch('/api/v1/billing/details', bad)).status, JSON.stringify(bad)).toBe(400);
+    expect((await admin.get('/api/v1/billing/details')).body).toEqual(before);
+    const ok = await admin.patch('/api/v1/billing/details', { billingEmail: 'AP@Details.test', billingAddress: '3 rue du Port, 44000 Nantes', siren: '552100554', vatNumber: 'fr40552100554' });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect(ok.body).toMatchObject({ billingEmail: 'ap@details.test', siren: '552100554', vatNumber: 'FR40552100554' });
+    expect((await (await signedIn(ctx, await createUserIn(c.tenantId))).patch('/api/v1/billing/details', { siren: '552100554' })).status).toBe(403);
+    to('2029-02-01T06:00:00Z');
+    await ctx.c.invoicing.run(SYSTEM_ACTOR, '2029-01');
+    const inv = await invoiceOf(c.tenantId, '2029-01');
+    const mail = smtp.to('ap@details.test');
+    expect(mail).toHaveLength(1);
+    const text = (await pdfText(mail[0]!.attachments[0]!.content)).replace(/\s+/g, ' ');
+    expect(text).toContain('3 rue du Port, 44000 Nantes');
+    expect(text).toContain('552100554');
+    expect(inv.number).toBeTruthy();
   });
 });

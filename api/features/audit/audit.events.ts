@@ -73,6 +73,7 @@ export type AuditEventBody =
   | { type: 'invoice.paid'; data: { number: string; paidAt?: string; amountMinor?: number; reference?: string } }
   | { type: 'invoice.credited'; data: { number: string; reason: string; totalHtMinor: number } }
   | { type: 'invoice.notice_sent'; data: { number: string; amountDueMinor: number; suspendAt: string; sentTo: string[] } }
+  | { type: 'billing.details_updated'; data: { fields: string[] } }
   | { type: 'plan.changed'; data: { from: string; to: string; userLimit: number | null } }
   | { type: 'plan.enterprise_requested'; data: Record<string, never> }
   | { type: 'plan.request_closed'; data: Record<string, never> }
@@ -207,6 +208,7 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'invoice.paid': () => `${who} a enregistré le paiement de la facture ${d.number}${d.reference ? ` (virement « ${d.reference} »)` : ''}`,
         'invoice.credited': () => `${who} a émis un avoir sur la facture ${d.number} (${d.reason}) : ${money(-Number(d.totalHtMinor), 'EUR')} HT`,
         'invoice.notice_sent': () => `${who} a envoyé l’avis de retard de la facture ${d.number} (${money(Number(d.amountDueMinor), 'EUR')}) : suspension le ${String(d.suspendAt).slice(0, 16).replace('T', ' ')} UTC`,
+        'billing.details_updated': () => `${who} a modifié les coordonnées de facturation (${list(d.fields)})`,
         'plan.changed': () => `${who} a changé l’offre de ${target} : ${d.from} → ${d.to}${d.userLimit ? ` (${d.userLimit} utilisateurs)` : ''}`,
         'plan.enterprise_requested': () => `${who} a demandé l’offre Entreprise pour ${target}`,
         'plan.request_closed': () => `${who} a traité la demande d’offre Entreprise de ${target}`,
@@ -293,6 +295,7 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'invoice.paid': () => `${who} recorded the payment of invoice ${d.number}${d.reference ? ` (transfer “${d.reference}”)` : ''}`,
         'invoice.credited': () => `${who} issued a credit note on invoice ${d.number} (${d.reason}): ${money(-Number(d.totalHtMinor), 'EUR')} excl. VAT`,
         'invoice.notice_sent': () => `${who} sent the late-payment notice of invoice ${d.number} (${money(Number(d.amountDueMinor), 'EUR')}): suspension on ${String(d.suspendAt).slice(0, 16).replace('T', ' ')} UTC`,
+        'billing.details_updated': () => `${who} changed the billing details (${list(d.fields)})`,
         'plan.changed': () => `${who} changed the plan of ${target}: ${d.from} → ${d.to}${d.userLimit ? ` (${d.userLimit} users)` : ''}`,
         'plan.enterprise_requested': () => `${who} asked for the Enterprise plan for ${target}`,
         'plan.request_closed': () => `${who} handled the Enterprise request of ${target}`,

@@ -66,6 +66,20 @@ export const billingRoutes = [
   }),
 
   route({
+    method: 'get', path: '/billing/details', tag: 'billing', summary: 'Who receives the invoices, and the Client\u2019s identity printed on them', access: admin,
+    handler: async (_i, ctx, c) => c.billing.details(ctx.tenant.tenantId),
+  }),
+  route({
+    method: 'patch', path: '/billing/details', tag: 'billing', summary: 'Change the billing contact, address, SIREN or VAT number (used from the next invoice)', access: admin,
+    body: z.strictObject({
+      billingEmail: z.string().trim().toLowerCase().pipe(z.email({ message: 'must be an email address' })).pipe(z.string().max(254)).nullable().optional(),
+      billingAddress: z.string().trim().min(1).max(500).nullable().optional(),
+      siren: z.string().regex(/^[0-9]{9}$/, 'a SIREN: 9 digits').nullable().optional(),
+      vatNumber: z.string().trim().toUpperCase().pipe(z.string().regex(/^[A-Z]{2}[0-9A-Z]{2,13}$/, 'an intra-EU VAT number, e.g. FR12345678901')).nullable().optional(),
+    }).refine((v) => Object.keys(v).length > 0, 'nothing to change'),
+    handler: async ({ body }, ctx, c) => c.billing.updateDetails(ctx.tenant, ctx.actor, body),
+  }),
+  route({
     method: 'get', path: '/billing/plan', tag: 'billing', summary: 'The Client\u2019s plan, its changes and any open Enterprise request', access: admin,
     handler: async (_i, ctx, c) => c.billing.planView(ctx.tenant.tenantId),
   }),

@@ -129,6 +129,26 @@ export class BillingService {
     };
   }
 
+  /** Who receives the invoices and the identity printed on them (the Client's admin keeps them up to date). */
+  async details(tenantId: string) {
+    const t = await this.d.db.selectFrom('tenant').select(['name', 'country', 'billing_email', 'billing_address', 'siren', 'vat_number']).where('id', '=', tenantId).executeTakeFirstOrThrow();
+    return { name: t.name, country: t.country, billingEmail: t.billing_email, billingAddress: t.billing_address, siren: t.siren, vatNumber: t.vat_number };
+  }
+
+  async updateDetails(tdb: TenantDb, actor: AuditActor, patch: { billingEmail?: string | null; billingAddress?: string | null; siren?: string | null; vatNumber?: string | null }) {
+    const set = {
+      ...(patch.billingEmail !== undefined ? { billing_email: patch.billingEmail } : {}),
+      ...(patch.billingAddress !== undefined ? { billing_address: patch.billingAddress } : {}),
+      ...(patch.siren !== undefined ? { siren: patch.siren } : {}),
+      ...(patch.vatNumber !== undefined ? { vat_number: patch.vatNumber } : {}),
+    };
+    await this.d.db.transaction().execute(async (trx) => {
+      await trx.updateTable('tenant').set(set).where('id', '=', tdb.tenantId).execute();
+      await this.d.audit.record(trx, actor, { type: 'billing.details_updated', tenantId: tdb.tenantId, target: { type: 'tenant', id: tdb.tenantId }, data: { fields: Object.keys(patch).sort() } });
+    });
+    return this.details(tdb.tenantId);
+  }
+
   /** Every Client with its plan, status (suspended for an unpaid invoice included), active users of the month, last invoice and open Enterprise request (vendor operators). */
   async overview(month = monthOf(this.d.clock.now())) {
     const now = this.d.clock.now();
