@@ -1,11 +1,11 @@
 // The app shell: session probe, routes (public pages, and pages inside the frame guarded by role),
 // the header with navigation, language switch and sign-out.
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { api, ApiError, setCsrfToken, setUnauthenticatedHandler, type Session } from './api.ts';
+import { api, ApiError, setCsrfToken, setPaymentRequiredHandler, setUnauthenticatedHandler, type Session } from './api.ts';
 import { LanguageSwitch, ProblemBox, usePageTitle } from './components/ui.tsx';
 import { useI18n, type Locale, type MessageKey } from './i18n/index.tsx';
 import { Link, matchPath, navigate, safeNext, useLocation } from './router.tsx';
-import { hasRole, isVendor, SessionContext, useSession, type SessionApi } from './session.tsx';
+import { hasRole, isSuspended, isVendor, SessionContext, useSession, type SessionApi } from './session.tsx';
 import { SignInPage } from './pages/SignIn.tsx';
 import { ForgotPasswordPage } from './pages/ForgotPassword.tsx';
 import { ResetPasswordPage } from './pages/ResetPassword.tsx';
@@ -26,6 +26,7 @@ import { VerificationsPage } from './pages/Verifications.tsx';
 import { VaultPage } from './pages/Vault.tsx';
 import { ExportsPage } from './pages/Exports.tsx';
 import { CountsContext, NavCount, useLiveCounts } from './components/workflow.tsx';
+import { BillingNoticeBanner, SuspendedPage } from './components/suspension.tsx';
 import type { WorkflowCounts } from './api.ts';
 
 type Params = Record<string, string>;
@@ -64,6 +65,8 @@ interface AppRoute {
    * that queue beside it; `when` narrows who sees the entry (the page itself stays allowed).
    */
   nav?: { label: MessageKey; section: string; count?: 'toApprove' | 'toVerify'; when?: (s: Session, counts: WorkflowCounts | null) => boolean };
+  /** Kept by a Client suspended for an unpaid invoice (its admins' billing and reversibility export, as the API keeps them open); every other page says why it is closed. */
+  whileSuspended?: true;
 }
 
 /** What each role may use. New features add their pages here, with the roles the API allows. */
@@ -85,7 +88,7 @@ export const appRoutes: AppRoute[] = [
   { path: '/settings/rates', allow: clientAdmin, render: () => <SettingsPage tab="rates" /> },
   { path: '/settings/ocr-failures', allow: clientAdmin, render: () => <SettingsPage tab="ocr-failures" /> },
   { path: '/settings/workflow', allow: clientAdmin, render: () => <SettingsPage tab="workflow" /> },
-  { path: '/settings/reversibility', allow: clientAdmin, render: () => <SettingsPage tab="reversibility" /> },
+  { path: '/settings/reversibility', allow: clientAdmin, render: () => <SettingsPage tab="reversibility" />, whileSuspended: true },
   { path: '/vault', allow: vaultReader, render: () => <VaultPage tab="overview" />, nav: { label: 'nav.vault', section: '/vault' } },
   { path: '/vault/deposits', allow: vaultReader, render: () => <VaultPage tab="deposits" /> },
   { path: '/vault/checkpoints', allow: vaultReader, render: () => <VaultPage tab="checkpoints" /> },
@@ -96,7 +99,7 @@ export const appRoutes: AppRoute[] = [
   { path: '/exports/reimbursements', allow: accountingUser, render: () => <ExportsPage tab="reimbursements" /> },
   { path: '/exports/history', allow: exporter, render: () => <ExportsPage tab="history" /> },
   { path: '/exports/settings', allow: accountingUser, render: () => <ExportsPage tab="settings" /> },
-  { path: '/billing', allow: clientAdmin, render: () => <BillingPage />, nav: { label: 'nav.billing', section: '/billing' } },
+  { path: '/billing', allow: clientAdmin, render: () => <BillingPage />, nav: { label: 'nav.billing', section: '/billing' }, whileSuspended: true },
   { path: '/audit', allow: clientAdmin, render: () => <AuditPage />, nav: { label: 'nav.audit', section: '/audit' } },
   { path: '/clients', allow: operator, render: () => <ClientsPage />, nav: { label: 'nav.clients', section: '/clients' } },
   { path: '/invoices', allow: operator, render: () => <VendorBillingPage />, nav: { label: 'nav.vendorBilling', section: '/invoices' } },
@@ -138,6 +141,26 @@ export function App() {
     // Once, at start: later changes come from sign-in, sign-out and the 401 handler.
   }, []);
 
+  // A 402 while the session still shows the Client open: it was suspended meanwhile — read the
+  // session again, so the frame says why (once at a time, and not again while it shows suspended).
+  const suspendedShown = useRef(false);
+  useEffect(() => {
+    suspendedShown.current = !!state.session && isSuspended(state.session);
+  }, [state.session]);
+  useEffect(() => {
+    let asking = false;
+    setPaymentRequiredHandler(() => {
+      if (asking || suspendedShown.current) return;
+      asking = true;
+      api
+        .get<Session>('/session', { public: true })
+        .then((s) => setState({ loading: false, session: s }))
+        .catch(() => undefined)
+        .finally(() => (asking = false));
+    });
+    return () => setPaymentRequiredHandler(undefined);
+  }, []);
+
   useEffect(() => {
     setUnauthenticatedHandler(() => {
       setState({ loading: false, session: null });
@@ -165,7 +188,8 @@ export function App() {
       async switchLocale(l: Locale) {
         const before = i18n.locale;
         i18n.setLocale(l);
-        if (!state.session || state.session.user.locale === l) return;
+        // while suspended the account cannot be written (402): the language is kept in this browser only
+        if (!state.session || state.session.user.locale === l || isSuspended(state.session)) return;
         try {
           const s = await api.patch<Session>('/me', { locale: l });
           setState({ loading: false, session: s });
@@ -193,8 +217,15 @@ export function App() {
     content = known ? <Redirect to={pathname === '/' ? '/signin' : `/signin?next=${encodeURIComponent(pathname + (search.size ? `?${search}` : ''))}`} /> : <PublicNotFound />;
   } else {
     const hit = find(appRoutes, pathname);
-    const page = !hit ? <FrameMessage page="notFound" /> : hit.route.allow(state.session) ? hit.route.render(hit.params) : <FrameMessage page="forbidden" />;
-    content = <Frame session={state.session}>{page}</Frame>;
+    const s = state.session;
+    // suspended for an unpaid invoice: the page says why, but those the admins keep
+    const closed = !!hit && hit.route.allow(s) && isSuspended(s) && !hit.route.whileSuspended;
+    const page = !hit ? <FrameMessage page="notFound" /> : !hit.route.allow(s) ? <FrameMessage page="forbidden" /> : closed ? <SuspendedPage session={s} /> : hit.route.render(hit.params);
+    content = (
+      <Frame session={s} closed={closed}>
+        {page}
+      </Frame>
+    );
   }
   return <SessionContext.Provider value={sessionApi}>{content}</SessionContext.Provider>;
 }
@@ -204,7 +235,8 @@ function Redirect({ to }: { to: string }) {
   return null;
 }
 
-function Frame({ session, children }: { session: Session; children: ReactNode }) {
+/** `closed`: the page is replaced by the suspension's message, which says what the banner would. */
+function Frame({ session, closed, children }: { session: Session; closed: boolean; children: ReactNode }) {
   const { t } = useI18n();
   const { signOut, switchLocale } = useSession();
   const { pathname } = useLocation();
@@ -223,8 +255,10 @@ function Frame({ session, children }: { session: Session; children: ReactNode })
     setError(null);
   }, [pathname]);
 
-  const counts = useLiveCounts(!isVendor(session));
-  const nav = appRoutes.filter((r) => r.nav && r.allow(session) && (!r.nav.when || r.nav.when(session, counts)));
+  const suspended = isSuspended(session);
+  // no live counts while suspended: the API would answer 402 to each
+  const counts = useLiveCounts(!isVendor(session) && !suspended);
+  const nav = appRoutes.filter((r) => r.nav && r.allow(session) && (!r.nav.when || r.nav.when(session, counts)) && (!suspended || r.whileSuspended));
   const within = (section: string) => (section === '/' ? pathname === '/' : pathname === section || pathname.startsWith(`${section}/`));
   // The most specific section wins: /expenses/new is "New expense", not also "My expenses".
   const active = nav.map((r) => r.nav!.section).filter(within).sort((a, b) => b.length - a.length)[0];
@@ -271,20 +305,23 @@ function Frame({ session, children }: { session: Session; children: ReactNode })
             </button>
           </div>
         </div>
-        <nav className="nav" aria-label={t('nav.main')}>
-          <ul>
-            {nav.map((r) => (
-              <li key={r.path}>
-                <Link to={r.path} aria-current={current(r.nav!.section) ? 'page' : undefined}>
-                  {t(r.nav!.label)}
-                  {r.nav!.count && <NavCount n={counts?.[r.nav!.count]} label={t(`nav.count.${r.nav!.count}`, { count: counts?.[r.nav!.count] ?? 0 })} />}
-                </Link>
-              </li>
-            ))}
-          </ul>
-        </nav>
+        {nav.length ? (
+          <nav className="nav" aria-label={t('nav.main')}>
+            <ul>
+              {nav.map((r) => (
+                <li key={r.path}>
+                  <Link to={r.path} aria-current={current(r.nav!.section) ? 'page' : undefined}>
+                    {t(r.nav!.label)}
+                    {r.nav!.count && <NavCount n={counts?.[r.nav!.count]} label={t(`nav.count.${r.nav!.count}`, { count: counts?.[r.nav!.count] ?? 0 })} />}
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        ) : null}
       </header>
       <main id="main" ref={main} tabIndex={-1} className="main">
+        {closed ? null : <BillingNoticeBanner session={session} />}
         <ContractEnded session={session} />
         {error ? <ProblemBox error={error instanceof ApiError ? error : String(error)} /> : null}
         <CountsContext.Provider value={counts}>{children}</CountsContext.Provider>

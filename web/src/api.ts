@@ -23,6 +23,8 @@ import type { ReversibilityService } from '../../api/features/exports/reversibil
 import type { ContractEndService } from '../../api/features/tenants/contract-end.service.ts';
 import type { BillingService } from '../../api/features/billing/billing.service.ts';
 import type { InvoicingService } from '../../api/features/billing/invoicing.ts';
+import type { DunningService } from '../../api/features/billing/dunning.ts';
+import type { PaymentsService } from '../../api/features/billing/payments.ts';
 import type { PayrollField as PayrollFieldType } from '../../storage/db/schema.ts';
 
 export type Session = z.infer<typeof SessionView>;
@@ -181,6 +183,7 @@ export class ApiError extends Error {
 
 let csrfToken = '';
 let onUnauthenticated: (() => void) | undefined;
+let onPaymentRequired: (() => void) | undefined;
 
 export function setCsrfToken(token: string): void {
   csrfToken = token;
@@ -189,6 +192,11 @@ export function setCsrfToken(token: string): void {
 /** Called when a protected request answers 401 (session expired or signed out elsewhere). */
 export function setUnauthenticatedHandler(f: (() => void) | undefined): void {
   onUnauthenticated = f;
+}
+
+/** Called when a request answers 402 `payment-required` (the Client's access was suspended meanwhile). */
+export function setPaymentRequiredHandler(f: (() => void) | undefined): void {
+  onPaymentRequired = f;
 }
 
 interface Options {
@@ -256,6 +264,7 @@ export async function request<T>(method: string, path: string, opts: Options = {
     }
   }
   if (err.status === 401 && !opts.public) onUnauthenticated?.();
+  if (err.code === 'payment-required') onPaymentRequired?.();
   return Promise.reject(err);
 }
 
@@ -297,3 +306,10 @@ export type Invoice = Answer<InvoicingService['list']>['items'][number];
 export type BillingOverview = Answer<BillingService['overview']>;
 /** POST /vendor/invoices/run (dry run or not). */
 export type InvoiceRun = Answer<InvoicingService['run']>;
+/** GET /billing/plan (and the answer of every plan change or request): the plan, its history, any open Enterprise request. */
+export type PlanView = Answer<BillingService['planView']>;
+/** GET /billing/standing: the unpaid invoices past their written notice, and whether access is suspended. */
+export type BillingStanding = Answer<DunningService['standing']>;
+/** POST /vendor/payments/import: each line of the bank's CSV and what it did. */
+export type TransferImport = Answer<PaymentsService['importTransfers']>;
+export type TransferOutcome = TransferImport['results'][number];

@@ -41,3 +41,5 @@ export function useSignedIn(): Session & { api: SessionApi } {
 
 export const isVendor = (s: Session) => s.user.tenantId === null;
 export const hasRole = (s: Session, role: string) => s.user.roles.includes(role);
+/** The Client's access is suspended for an unpaid invoice (R-BIL-5): the API answers 402 but for a few routes. */
+export const isSuspended = (s: Session) => s.tenant?.status === 'suspended' || !!s.tenant?.billingNotice?.suspended;
