@@ -3,6 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { checkIban, isBic } from './lib/iban.ts';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const url = (protocols: string[]) =>
@@ -64,6 +65,8 @@ const EnvSchema = z
     INVOICE_ISSUER_SIREN: z.string().regex(/^[0-9]{9}$/, 'a SIREN: 9 digits').optional(),
     INVOICE_ISSUER_ADDRESS: z.string().min(1).max(500).optional(),
     INVOICE_ISSUER_VAT_NUMBER: z.string().regex(/^[A-Z]{2}[0-9A-Z]{2,13}$/, 'an intra-EU VAT number, e.g. FR12345678901').optional(),
+    INVOICE_ISSUER_IBAN: z.string().transform((v) => v.replace(/\s+/g, '').toUpperCase()).refine((v) => checkIban(v).ok, 'an IBAN with a valid check').optional(),
+    INVOICE_ISSUER_BIC: z.string().refine(isBic, 'a BIC, e.g. BNPAFRPPXXX').optional(),
     VAULT_DIR: z.string().min(1).optional(),
     VAULT_S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (3 to 63 lower-case letters, digits, dots, hyphens)').optional(),
     VAULT_S3_PREFIX: z
@@ -115,7 +118,7 @@ export interface Config {
   /** Late payment (R-BIL-5): days after the due date before the written notice, and the legal interest rate table (JSON { "2026-H1": 3.2, … }) replacing the built-in one. */
   billing: { graceDays: number; legalRatesFile?: string };
   /** The vendor's identity printed on invoices (R-BIL-3). */
-  invoiceIssuer: { name: string; siren: string | null; address: string | null; vatNumber: string | null };
+  invoiceIssuer: { name: string; siren: string | null; address: string | null; vatNumber: string | null; iban: string | null; bic: string | null };
   vault: { dir: string; s3?: Config['s3'] & {}; signingKeyFile: string; tsaUrl?: string; checkpointCron: string; sweepCron: string };
 }
 
@@ -172,7 +175,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     dataKeyFile: resolve(e.DATA_KEY_FILE ?? `${dataDir}/keys/data-aes256.key`),
     priceListFile: e.PRICE_LIST_FILE ? resolve(e.PRICE_LIST_FILE) : undefined,
     billing: { graceDays: e.BILLING_GRACE_DAYS, legalRatesFile: e.LEGAL_RATES_FILE ? resolve(e.LEGAL_RATES_FILE) : undefined },
-    invoiceIssuer: { name: e.INVOICE_ISSUER_NAME, siren: e.INVOICE_ISSUER_SIREN ?? null, address: e.INVOICE_ISSUER_ADDRESS ?? null, vatNumber: e.INVOICE_ISSUER_VAT_NUMBER ?? null },
+    invoiceIssuer: { name: e.INVOICE_ISSUER_NAME, siren: e.INVOICE_ISSUER_SIREN ?? null, address: e.INVOICE_ISSUER_ADDRESS ?? null, vatNumber: e.INVOICE_ISSUER_VAT_NUMBER ?? null, iban: e.INVOICE_ISSUER_IBAN ?? null, bic: e.INVOICE_ISSUER_BIC ?? null },
     vault: {
       dir: resolve(e.VAULT_DIR ?? `${dataDir}/vault`),
       s3: e.S3_BUCKET && e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY

@@ -136,7 +136,7 @@ export async function createContainer(config: Config, o: ContainerOverrides = {}
     billing,
     invoicing,
     payments: new PaymentsService({ db: k, clock, audit, invoicing }),
-    dunning: new DunningService({ db: k, clock, audit, mailer, graceDays: config.billing.graceDays, publicUrl: config.publicUrl }),
+    dunning: new DunningService({ db: k, clock, audit, mailer, graceDays: config.billing.graceDays, publicUrl: config.publicUrl, payTo: { iban: config.invoiceIssuer.iban, bic: config.invoiceIssuer.bic } }),
     apiTokens: new ApiTokensService({ clock, audit }),
     tenants: new TenantsService({ db: k, audit, auth, mailer, categories }),
     categories,

@@ -29,7 +29,7 @@ const ratesFile = join(tmpdir(), `legal-rates-${process.pid}.json`);
 beforeAll(async () => {
   smtp = await startSmtp();
   writeFileSync(ratesFile, JSON.stringify({ '2027-H1': 3.5, '2027-H2': 4.0 }));
-  ctx = await createTestContext({ SMTP_URL: smtp.url, MAIL_FROM: 'Justif <billing@justif.test>', LEGAL_RATES_FILE: ratesFile, BILLING_GRACE_DAYS: '15', INVOICE_ISSUER_NAME: 'Justif SAS', INVOICE_ISSUER_SIREN: '912345678' }, { clock });
+  ctx = await createTestContext({ SMTP_URL: smtp.url, MAIL_FROM: 'Justif <billing@justif.test>', LEGAL_RATES_FILE: ratesFile, BILLING_GRACE_DAYS: '15', INVOICE_ISSUER_NAME: 'Justif SAS', INVOICE_ISSUER_SIREN: '912345678', INVOICE_ISSUER_IBAN: 'FR76 3000 6000 0112 3456 7890 189', INVOICE_ISSUER_BIC: 'BNPAFRPPXXX' }, { clock });
 });
 afterAll(async () => {
   await ctx?.close();
@@ -62,7 +62,10 @@ describe('invoices by mail, credit notes', () => {
     expect(mailA[0]!.text).toMatch(/14,40\s€ TTC, payable à réception/);
     expect(mailA[0]!.attachments).toHaveLength(1);
     expect(mailA[0]!.attachments[0]).toMatchObject({ filename: `facture-${a.number}.pdf`, contentType: 'application/pdf' });
-    expect(await pdfText(mailA[0]!.attachments[0]!.content)).toContain(`Facture n° ${a.number}`);
+    const pdfA = (await pdfText(mailA[0]!.attachments[0]!.content)).replace(/\s+/g, ' ');
+    expect(pdfA).toContain(`Facture n° ${a.number}`);
+    expect(pdfA).toContain('IBAN FR76 3000 6000 0112 3456 7890 189, BIC BNPAFRPPXXX');
+    expect(mailA[0]!.text).toContain('IBAN FR7630006000011234567890189');
     expect(smtp.to(without.admin.email.toLowerCase()).filter((m) => m.subject.includes('Facture'))).toHaveLength(1); // no contact: the admins
     // exactly once: a second pass mails nothing
     expect(await ctx.c.invoicing.mailIssued()).toBe(0);
@@ -115,7 +118,7 @@ describe('plan change (R-BIL-4)', () => {
     const solo = await clientWithActiveUsers(ctx, clock, 1, { plan: 'solo' });
     const late = await clientWithActiveUsers(ctx, clock, 1, { plan: 'solo' });
     const admin = await signedIn(ctx, solo.admin);
-    expect((await admin.get('/api/v1/billing/plan')).body).toMatchObject({ plan: 'solo', userLimit: 1, enterpriseRequest: null });
+    expect((await admin.get('/api/v1/billing/plan')).body).toMatchObject({ plan: 'solo', userLimit: 1, enterpriseRequest: null, team: { unitMinor: 600, userLimit: 250 } });
     // the Solo licence is full: a second user is refused until the change
     expect((await admin.post('/api/v1/users', { email: `second-${Date.now()}@client.test`, name: 'Second', roles: ['employee'] })).status).toBe(409);
     for (const bad of [{}, { plan: 'enterprise' }, { plan: 'solo' }, { plan: 'team', extra: true }]) expect((await admin.post('/api/v1/billing/plan', bad)).status, JSON.stringify(bad)).toBe(400);
@@ -230,6 +233,7 @@ describe('late payment (R-BIL-5)', () => {
     expect(notice[0]!.text).toContain(`La facture ${inv.number}`);
     expect(notice[0]!.text).toMatch(/14,40\s€ TTC restent dus/);
     expect(notice[0]!.text).toContain('18 février 2028 à 07:30'); // +48 h, Paris time
+    expect(notice[0]!.text).toContain(`en rappelant le n° ${inv.number} : IBAN FR7630006000011234567890189, BIC BNPAFRPPXXX`);
     expect(smtp.to(c.admin.email.toLowerCase()).some((m) => m.subject.includes('impayée'))).toBe(true);
     const noticeRow = await ctx.c.db.kysely.selectFrom('invoice_notice').selectAll().where('invoice_id', '=', inv.id).executeTakeFirstOrThrow();
     expect(new Date(noticeRow.suspend_at).getTime() - new Date(noticeRow.sent_at).getTime()).toBe(48 * HOUR);
@@ -255,7 +259,7 @@ describe('late payment (R-BIL-5)', () => {
     expect((await admin.get('/api/v1/users')).status).toBe(402);
     // what suspension never blocks: the billing page and the reversibility export
     expect((await admin.get('/api/v1/billing/invoices')).status).toBe(200);
-    expect((await admin.get('/api/v1/billing/standing')).body).toMatchObject({ suspended: true, unpaid: [{ number: inv.number, amountDueMinor: 1_440 }] });
+    expect((await admin.get('/api/v1/billing/standing')).body).toMatchObject({ payTo: { iban: 'FR7630006000011234567890189', bic: 'BNPAFRPPXXX' }, suspended: true, unpaid: [{ number: inv.number, amountDueMinor: 1_440 }] });
     const full = await admin.post('/api/v1/exports/full');
     expect(full.status, JSON.stringify(full.body)).toBeLessThan(300);
     expect((await admin.get(`/api/v1/exports/full/${full.body.id}`)).status).toBe(200);

@@ -122,8 +122,11 @@ export class BillingService {
       this.d.db.selectFrom('plan_change').select(['at', 'from_plan', 'to_plan', 'user_limit']).where('tenant_id', '=', tenantId).orderBy('at', 'desc').limit(50).execute(),
       this.d.db.selectFrom('plan_request').select(['requested_at', 'message']).where('tenant_id', '=', tenantId).where('closed_at', 'is', null).executeTakeFirst(),
     ]);
+    const list = this.d.prices.forMonth(monthOf(this.d.clock.now()));
     return {
       plan: t.plan, userLimit: this.d.prices.userLimit(t.plan, monthOf(this.d.clock.now()), t.user_limit),
+      /** What moving to Team costs and covers (offered to Solo Clients). */
+      team: { unitMinor: list.plans.team.unitMinor, userLimit: list.plans.team.userLimit, currency: list.currency },
       changes: changes.map((c) => ({ at: new Date(c.at).toISOString(), from: c.from_plan, to: c.to_plan, userLimit: c.user_limit })),
       enterpriseRequest: request ? { requestedAt: new Date(request.requested_at).toISOString(), message: request.message } : null,
     };

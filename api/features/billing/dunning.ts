@@ -27,7 +27,7 @@ const at = (d: Date) => new Intl.DateTimeFormat('fr-FR', { dateStyle: 'full', ti
 const day = (d: Date) => new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' }).format(d);
 
 export class DunningService {
-  constructor(private readonly d: { db: Kysely<DB>; clock: Clock; audit: AuditService; mailer: Mailer; graceDays: number; publicUrl: string }) {}
+  constructor(private readonly d: { db: Kysely<DB>; clock: Clock; audit: AuditService; mailer: Mailer; graceDays: number; publicUrl: string; payTo: { iban: string | null; bic: string | null } }) {}
 
   /** Sends the written notice of every invoice unpaid `graceDays` after its due date, once each; returns the invoice numbers noticed. */
   async run(actor: AuditActor): Promise<string[]> {
@@ -55,7 +55,7 @@ export class DunningService {
           .values({ invoice_id: inv.id, tenant_id: inv.tenant_id, sent_at: now, suspend_at: suspendAt, amount_due_minor: amount, sent_to: to.join(', ') || '(no address)' })
           .onConflict((oc) => oc.column('invoice_id').doNothing()).returning('invoice_id').executeTakeFirst();
         if (!r) return false; // another worker sent it
-        await this.d.mailer.queue(trx, to.map((addr) => noticeMail(addr, { client: inv.name, number: inv.number, dueAt: new Date(inv.due_at), amountMinor: amount, suspendAt, link: `${this.d.publicUrl}/billing` })));
+        await this.d.mailer.queue(trx, to.map((addr) => noticeMail(addr, { client: inv.name, number: inv.number, dueAt: new Date(inv.due_at), amountMinor: amount, suspendAt, link: `${this.d.publicUrl}/billing`, payTo: this.d.payTo })));
         await this.d.audit.record(trx, actor, { type: 'invoice.notice_sent', tenantId: inv.tenant_id, target: { type: 'invoice', id: inv.id }, data: { number: inv.number, amountDueMinor: amount, suspendAt: suspendAt.toISOString(), sentTo: to } });
         return true;
       });
@@ -79,6 +79,9 @@ export class DunningService {
       .execute();
     const suspendAt = rows[0] ? new Date(rows[0].suspend_at) : null;
     return {
+      /** Where to pay by transfer, quoting the invoice number; null if the vendor did not configure it. */
+      payTo: this.d.payTo.iban ? { iban: this.d.payTo.iban, bic: this.d.payTo.bic } : null,
+      graceDays: this.d.graceDays,
       suspended: isSuspended(suspendAt, now),
       suspendAt: suspendAt?.toISOString() ?? null,
       unpaid: rows.map((r) => ({ invoiceId: r.id, number: r.number, amountDueMinor: Number(r.balance_minor), noticeSentAt: new Date(r.sent_at).toISOString(), suspendAt: new Date(r.suspend_at).toISOString() })),
@@ -86,7 +89,7 @@ export class DunningService {
   }
 }
 
-function noticeMail(to: string, n: { client: string; number: string; dueAt: Date; amountMinor: number; suspendAt: Date; link: string }) {
+function noticeMail(to: string, n: { client: string; number: string; dueAt: Date; amountMinor: number; suspendAt: Date; link: string; payTo: { iban: string | null; bic: string | null } }) {
   return {
     to,
     subject: `Justif : facture ${n.number} impayée — suspension de l’accès le ${day(n.suspendAt)}`,
@@ -99,6 +102,7 @@ function noticeMail(to: string, n: { client: string; number: string; dueAt: Date
       '',
       'Des intérêts de retard au taux de trois fois le taux d’intérêt légal, par jour de retard, et l’indemnité forfaitaire pour frais de recouvrement de 40 € sont dus et figureront sur la prochaine facture (articles L441-10 et D441-5 du Code de commerce).',
       '',
+      ...(n.payTo.iban ? [`Paiement par virement en rappelant le n° ${n.number} : IBAN ${n.payTo.iban}${n.payTo.bic ? `, BIC ${n.payTo.bic}` : ''}.`, ''] : []),
       `Factures et paiement : ${n.link}`,
       '',
       '— Justif',

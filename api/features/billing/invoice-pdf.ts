@@ -21,7 +21,7 @@ export interface InvoiceDoc {
   vatMention: string | null;
   /** The invoice a credit note corrects. */
   corrects?: { number: string; issuedAt: string } | null;
-  issuer: { name: string; siren: string | null; address: string | null; vatNumber: string | null };
+  issuer: { name: string; siren: string | null; address: string | null; vatNumber: string | null; iban?: string | null; bic?: string | null };
   client: { name: string; country: string; siren: string | null; vatNumber: string | null; address: string | null };
 }
 
@@ -49,7 +49,10 @@ export async function invoicePdf(inv: InvoiceDoc): Promise<Buffer> {
   if (inv.vatMention) w.paragraph(inv.vatMention, { size: 9 });
   w.section('Conditions de paiement');
   if (inv.kind === 'credit_note') w.field('Règlement', 'montant déduit de la facture rectifiée, ou remboursé s’il a été payé');
-  else w.field('Échéance', `payable à réception (le ${day(inv.issuedAt)})`);
+  else {
+    w.field('Échéance', `payable à réception (le ${day(inv.issuedAt)})`);
+    if (inv.issuer.iban) w.field('Règlement', `par virement en rappelant le n° ${inv.number} — IBAN ${inv.issuer.iban.replace(/(.{4})/g, '$1 ').trim()}${inv.issuer.bic ? `, BIC ${inv.issuer.bic}` : ''}`);
+  }
   w.paragraph(
     'Pas d’escompte pour paiement anticipé. En cas de retard de paiement, des pénalités sont dues au taux de trois fois le taux d’intérêt légal en vigueur ' +
       'à la date d’échéance, par jour de retard, ainsi qu’une indemnité forfaitaire pour frais de recouvrement de 40 € (articles L441-10 et D441-5 du Code de commerce). ' +

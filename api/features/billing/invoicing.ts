@@ -30,6 +30,9 @@ export interface Issuer {
   siren: string | null;
   address: string | null;
   vatNumber: string | null;
+  /** Where Clients pay by transfer (printed on invoices and notices). */
+  iban: string | null;
+  bic: string | null;
 }
 
 /** French VAT on the service (R-BIL-1): 20 % in France and for EU buyers without a VAT number; reverse charge for EU businesses; none outside the EU. */
@@ -324,6 +327,7 @@ function invoiceMail(to: string, doc: InvoiceDoc, pdf: Buffer, publicUrl: string
       doc.kind === 'invoice'
         ? `Veuillez trouver ci-joint la facture ${doc.number}${doc.period ? ` du mois ${doc.period}` : ''} de ${doc.client.name}, d’un montant de ${euros(doc.totalTtcMinor)} TTC, payable à réception.`
         : `Veuillez trouver ci-joint l’avoir ${doc.number} de ${euros(-doc.totalTtcMinor)} TTC${doc.corrects ? ` sur la facture ${doc.corrects.number}` : ''}.`,
+      ...(doc.kind === 'invoice' && doc.issuer.iban ? [`Règlement par virement en rappelant le n° ${doc.number} : IBAN ${doc.issuer.iban}${doc.issuer.bic ? `, BIC ${doc.issuer.bic}` : ''}.`] : []),
       `Vos factures sont aussi dans Justif : ${publicUrl}/billing`,
       '',
       '— Justif',
