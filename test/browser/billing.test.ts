@@ -146,6 +146,7 @@ describe('billing page', () => {
     await plan.getByRole('button', { name: 'Passer à l’offre Équipe' }).click();
     const confirm = page.getByRole('dialog', { name: 'Confirmer' });
     expect(await confirm.innerText()).toMatch(/Passer à l’offre Équipe maintenant\u00a0\? Le changement est immédiat, et tout le mois de \S+ \d{4} est facturé au prix de l’offre Équipe — y compris les jours qui précèdent le changement/);
+    expect(await confirm.innerText()).toMatch(/L’offre Équipe coûte 6,00\s€ HT par utilisateur actif et par mois et couvre jusqu’à 250 utilisateurs/);
     await confirm.getByRole('button', { name: 'Passer à l’offre Équipe' }).click();
     await plan.getByText('Vous êtes maintenant sur l’offre Équipe.').waitFor();
     await expect.poll(() => plan.innerText()).toMatch(/Offre\s+Équipe[\s\S]*1 sur 250/);
@@ -157,6 +158,19 @@ describe('billing page', () => {
     await plan.getByRole('button', { name: 'Envoyer la demande' }).click();
     await expect.poll(() => page.getByTestId('enterprise-request').innerText()).toMatch(/Demande d’offre Entreprise envoyée le[\s\S]*Nous serons 400 l’an prochain/);
     await shot(page, 'billing-plan');
+
+    // the billing contact and identity printed on the next invoice
+    const details = page.getByTestId('billing-details');
+    await details.getByLabel('SIREN').fill('123');
+    await details.getByRole('button', { name: 'Enregistrer' }).click();
+    await expect.poll(() => details.innerText()).toMatch(/9 digits|9 chiffres/);
+    await details.getByLabel('SIREN').fill('552100554');
+    await details.getByLabel('E-mail du contact de facturation').fill('compta@studio-lune.test');
+    await details.getByLabel('Adresse de facturation').fill('12 quai de la Fosse, 44000 Nantes');
+    await details.getByRole('button', { name: 'Enregistrer' }).click();
+    await details.getByText('Coordonnées de facturation enregistrées.').waitFor();
+    await page.reload();
+    await expect.poll(() => page.getByTestId('billing-details').getByLabel('E-mail du contact de facturation').inputValue()).toBe('compta@studio-lune.test');
 
     const op = await env.newPage();
     await signIn(op, operator.email, operator.password);

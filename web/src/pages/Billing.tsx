@@ -85,6 +85,7 @@ export function BillingPage() {
       ) : !error ? (
         <p className="muted">{t('common.loading')}</p>
       ) : null}
+      <DetailsCard />
       <Invoices />
     </section>
   );
@@ -165,6 +166,14 @@ function Standing() {
       </DataTable>
       <h3>{t('billing.standing.howTitle')}</h3>
       <p>{t('billing.standing.how', { numbers })}</p>
+      {standing.payTo ? (
+        <dl className="dl" data-testid="billing-pay-to">
+          <DlRow term="IBAN">
+            <code>{standing.payTo.iban.replace(/(.{4})/g, '$1 ').trim()}</code>
+          </DlRow>
+          {standing.payTo.bic ? <DlRow term="BIC">{standing.payTo.bic}</DlRow> : null}
+        </dl>
+      ) : null}
       <p className="small muted">{t('billing.standing.kept')}</p>
       <p className="small muted">{t('billing.standing.charges')}</p>
     </section>
@@ -206,7 +215,8 @@ function PlanCard({ usage, onChanged }: { usage: BillingUsage; onChanged: () => 
   async function moveToTeam() {
     setError(null);
     setNotice('');
-    if (!(await ask(t('billing.plan.toTeamConfirm', { month: monthName(thisMonth()) }), t('billing.plan.toTeam')))) return;
+    const price = view ? t('billing.plan.toTeamPrice', { price: formatMinor(view.team.unitMinor, view.team.currency, locale), limit: view.team.userLimit ?? '—' }) : '';
+    if (!(await ask(`${t('billing.plan.toTeamConfirm', { month: monthName(thisMonth()) })} ${price}`, t('billing.plan.toTeam')))) return;
     await run(async () => changed(await api.post<PlanView>('/billing/plan', { plan: 'team' }), t('billing.plan.toTeamDone')));
   }
 
@@ -269,6 +279,60 @@ function PlanCard({ usage, onChanged }: { usage: BillingUsage; onChanged: () => 
         )
       ) : null}
       {confirmEl}
+    </section>
+  );
+}
+
+type BillingDetails = { name: string; country: string; billingEmail: string | null; billingAddress: string | null; siren: string | null; vatNumber: string | null };
+
+/** Who receives the invoices, and the Client's identity printed on them (from the next invoice on). */
+function DetailsCard() {
+  const { t } = useI18n();
+  const [form, setForm] = useState({ billingEmail: '', billingAddress: '', siren: '', vatNumber: '' });
+  const [loaded, setLoaded] = useState<BillingDetails | null>(null);
+  const [notice, setNotice] = useState('');
+  const { error, setError, busy, run, fieldError } = useSubmit();
+  const fill = (d: BillingDetails) => {
+    setLoaded(d);
+    setForm({ billingEmail: d.billingEmail ?? '', billingAddress: d.billingAddress ?? '', siren: d.siren ?? '', vatNumber: d.vatNumber ?? '' });
+  };
+  useEffect(() => {
+    let live = true;
+    api.get<BillingDetails>('/billing/details').then((d) => live && fill(d), (e) => live && setError(e));
+    return () => {
+      live = false;
+    };
+  }, []);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    setNotice('');
+    const orNull = (v: string) => (v.trim() === '' ? null : v.trim());
+    await run(async () => {
+      fill(await api.patch<BillingDetails>('/billing/details', { billingEmail: orNull(form.billingEmail), billingAddress: orNull(form.billingAddress), siren: orNull(form.siren), vatNumber: orNull(form.vatNumber) }));
+      setNotice(t('billing.details.saved'));
+    });
+  }
+  const set = (k: keyof typeof form) => (v: string) => setForm((f) => ({ ...f, [k]: v }));
+  return (
+    <section className="card" aria-labelledby="billing-details" data-testid="billing-details">
+      <h2 id="billing-details">{t('billing.details.title')}</h2>
+      <p className="small muted">{t('billing.details.intro')}</p>
+      <Notice>{notice || null}</Notice>
+      {loaded ? (
+        <form onSubmit={submit} className="form" aria-label={t('billing.details.title')}>
+          <ProblemBox error={error} inline={['billingEmail', 'billingAddress', 'siren', 'vatNumber']} />
+          <div className="grid2">
+            <TextField label={t('billing.details.email')} hint={t('billing.details.emailHint')} type="email" name="billingEmail" optional value={form.billingEmail} onChange={set('billingEmail')} error={fieldError('billingEmail')} />
+            <TextField label={t('billing.details.siren')} name="siren" optional inputMode="numeric" maxLength={9} value={form.siren} onChange={set('siren')} error={fieldError('siren')} />
+            <TextField label={t('billing.details.vat')} hint={t('billing.details.vatHint')} name="vatNumber" optional maxLength={15} value={form.vatNumber} onChange={set('vatNumber')} error={fieldError('vatNumber')} />
+          </div>
+          <TextAreaField label={t('billing.details.address')} name="billingAddress" optional rows={3} maxLength={500} value={form.billingAddress} onChange={set('billingAddress')} error={fieldError('billingAddress')} />
+          <FormActions label={t('common.save')} busy={busy} />
+        </form>
+      ) : (
+        <ProblemBox error={error} />
+      )}
     </section>
   );
 }
