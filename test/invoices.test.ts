@@ -105,11 +105,14 @@ describe('monthly invoices', () => {
     for (let i = 0; i < 5; i++) await clientWithActiveUsers(1);
     clock.advance(new Date('2027-07-01T06:00:00Z').getTime() - clock.now().getTime());
     let seen = 0;
+    // batches of two: the first commits; the second is cut off after numbering its first draft (rolled back, number and all)
+    ctx.c.invoicing.finaliseBatch = 2;
     ctx.c.invoicing.beforeFinalise = () => {
-      if (++seen === 3) throw new Error('crash');
+      if (++seen === 4) throw new Error('crash');
     };
     await expect(ctx.c.invoicing.run(SYSTEM_ACTOR, '2027-06')).rejects.toThrow('crash');
     ctx.c.invoicing.beforeFinalise = null;
+    ctx.c.invoicing.finaliseBatch = 100;
     const drafts = await ctx.c.db.kysely.selectFrom('invoice').select('id').where('period', '=', '2027-06').where('status', '=', 'draft').execute();
     expect(drafts).toHaveLength(3);
     const rerun = await ctx.c.invoicing.run(SYSTEM_ACTOR, '2027-06');

@@ -131,29 +131,34 @@ export class InvoicingService {
 
   /** What a run for the month would issue (nothing is written). */
   async plan(month: string): Promise<DraftPlan[]> {
+    return (await this.planned(month)).map((p) => p.draft);
+  }
+
+  /** Each Client's draft with the Client row it was drawn from. */
+  private async planned(month: string): Promise<{ draft: DraftPlan; client: ClientRow }[]> {
     const list = this.d.prices.forMonth(month);
     const [counts, charges] = await Promise.all([activeUserCounts(this.d.db, month), pendingCharges(this.d.db, this.d.rates, this.d.clock.now())]);
     const clients = await this.clients(this.d.db, month, [...new Set([...counts.keys(), ...charges.keys()])]);
-    return clients.map((t) => draftOf(list, month, t, counts.get(t.id) ?? 0, charges.get(t.id) ?? []));
+    return clients.map((t) => ({ client: t, draft: draftOf(list, month, t, counts.get(t.id) ?? 0, charges.get(t.id) ?? []) }));
   }
 
   /** Drafts and issues the month's invoices, exactly once per Client; `dryRun`: only says what would be issued. */
   async run(actor: AuditActor, month: string, o: { dryRun?: boolean } = {}) {
     const now = this.d.clock.now();
     if (monthBounds(month).to > now) throw new AppError('not-due', `${month} is not over: its invoices are issued from the 1st of the next month`);
-    const planned = await this.plan(month);
-    if (o.dryRun) return { month, dryRun: true as const, invoices: planned, issued: [] as string[] };
+    const planned = await this.planned(month);
+    const invoices = planned.map((p) => p.draft);
+    if (o.dryRun) return { month, dryRun: true as const, invoices, issued: [] as string[] };
     const list = this.d.prices.forMonth(month);
-    for (const p of planned) {
+    for (const { draft: p, client } of planned) {
       await this.d.db.transaction().execute(async (trx) => {
         // one Client's drafting at a time: its late charges are counted by one invoice only
         await advisoryXactLock(trx, `invoice:${p.tenantId}`);
         const exists = await trx.selectFrom('invoice').select('id').where('tenant_id', '=', p.tenantId).where('kind', '=', 'invoice').where('period', '=', month).executeTakeFirst();
         if (exists) return;
+        // late charges read again under the lock (another run may have charged them meanwhile)
         const charges = p.charges.length ? ((await pendingCharges(trx, this.d.rates, now, [p.tenantId])).get(p.tenantId) ?? []) : [];
-        const [t] = await this.clients(trx, month, [p.tenantId]);
-        if (!t) return;
-        const draft = draftOf(list, month, t, p.activeUsers, charges);
+        const draft = p.charges.length ? draftOf(list, month, client, p.activeUsers, charges) : p;
         const id = randomUUID();
         await trx.insertInto('invoice').values({ ...this.row(draft, list, now), id, kind: 'invoice', period: month, corrects_id: null, active_users: draft.activeUsers }).execute();
         if (charges.length)
@@ -163,7 +168,7 @@ export class InvoicingService {
       });
     }
     const issued = await this.finaliseDrafts(actor);
-    return { month, dryRun: false as const, invoices: planned, issued };
+    return { month, dryRun: false as const, invoices, issued };
   }
 
   private row(p: Pick<DraftPlan, 'lines' | 'totalHtMinor' | 'vatRateBp' | 'vatMinor' | 'totalTtcMinor' | 'vatMention' | 'tenantId'> & { client: unknown }, list: PriceList, now: Date) {
@@ -174,14 +179,24 @@ export class InvoicingService {
     };
   }
 
-  /** Numbers and issues every draft, oldest first, each in its own transaction, then mails them; returns the numbers given. */
+  /** Drafts numbered per transaction: numbers and states commit together, a batch at a time (fewer commits than one each). */
+  finaliseBatch = 100;
+
+  /** Numbers and issues every draft, oldest first, a batch per transaction, then mails them; returns the numbers given. */
   async finaliseDrafts(actor: AuditActor): Promise<string[]> {
     const drafts = await this.d.db.selectFrom('invoice').select('id').where('status', '=', 'draft').orderBy('created_at').orderBy('id').execute();
     const numbers: string[] = [];
-    for (const { id } of drafts) {
-      await this.beforeFinalise?.(id);
-      const n = await this.d.db.transaction().execute((trx) => this.finalise(trx, actor, id));
-      if (n) numbers.push(n);
+    for (let i = 0; i < drafts.length; i += this.finaliseBatch) {
+      const batch = drafts.slice(i, i + this.finaliseBatch);
+      numbers.push(...(await this.d.db.transaction().execute(async (trx) => {
+        const given: string[] = [];
+        for (const { id } of batch) {
+          await this.beforeFinalise?.(id);
+          const n = await this.finalise(trx, actor, id);
+          if (n) given.push(n);
+        }
+        return given;
+      })));
     }
     await this.mailIssued();
     return numbers;
