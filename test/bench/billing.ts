@@ -300,8 +300,10 @@ export async function billingBench(emit: Emit) {
     // ————— 2. issuing
     const inv = c.invoicing;
     const phases = { plan: 0, finalise: 0, mail: 0 };
-    const plan = inv.plan.bind(inv);
-    inv.plan = async (mo) => {
+    // the run's planning step (metering + the Clients' rows) is a private method: timed through a cast
+    const planned = inv as unknown as { planned(month: string): Promise<unknown> };
+    const plan = planned.planned.bind(inv);
+    planned.planned = async (mo) => {
       const r = await time(() => plan(mo));
       phases.plan = r.ms;
       return r.value;

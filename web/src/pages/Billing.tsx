@@ -7,7 +7,7 @@ import { api, type ActiveUser, type BillingStanding, type BillingUsage, type Inv
 import { DataTable } from '../components/lists.tsx';
 import { billingMoment, INVOICE_CURRENCY } from '../components/suspension.tsx';
 import { Badge, DlRow, FormActions, Notice, ProblemBox, TextAreaField, TextField, useConfirm, usePageTitle, useSubmit } from '../components/ui.tsx';
-import { useI18n } from '../i18n/index.tsx';
+import { useI18n, type Translate } from '../i18n/index.tsx';
 import { label } from '../labels.ts';
 import { formatMinor } from '../money.ts';
 import { useSession } from '../session.tsx';
@@ -392,9 +392,7 @@ function Invoices() {
           t('billing.invoice.kind'),
           t('billing.invoice.period'),
           t('billing.invoice.issuedAt'),
-          { label: t('billing.invoice.total'), className: 'num' },
-          { label: t('billing.invoice.balance'), className: 'num' },
-          t('billing.invoice.state'),
+          ...invoiceFigureColumns(t),
           t('billing.invoice.pdf'),
         ]}
         rows={items ?? []}
@@ -411,15 +409,7 @@ function Invoices() {
             </td>
             <td data-label={t('billing.invoice.period')}>{i.period ?? '—'}</td>
             <td data-label={t('billing.invoice.issuedAt')} className="nowrap">{date(i.issuedAt)}</td>
-            <td data-label={t('billing.invoice.total')} className="num nowrap">
-              {formatMinor(i.totalTtcMinor, i.currency, locale)}
-            </td>
-            <td data-label={t('billing.invoice.balance')} className="num nowrap">
-              <StillDue invoice={i} />
-            </td>
-            <td data-label={t('billing.invoice.state')}>
-              <InvoiceState invoice={i} />
-            </td>
+            <InvoiceFigures invoice={i} />
             <td data-label={t('billing.invoice.pdf')}>
               <InvoicePdf invoice={i} from="/billing/invoices" />
             </td>
@@ -431,6 +421,27 @@ function Invoices() {
 }
 
 /** What an issued, unpaid invoice still asks once its credit notes are deducted (both billing pages). */
+/** The columns of InvoiceFigures. */
+export const invoiceFigureColumns = (t: Translate) => [{ label: t('billing.invoice.total'), className: 'num' }, { label: t('billing.invoice.balance'), className: 'num' }, t('billing.invoice.state')];
+
+/** An invoice's total, what it still asks and its state, as table cells (both billing pages). */
+export function InvoiceFigures({ invoice: i }: { invoice: Invoice }) {
+  const { t, locale } = useI18n();
+  return (
+    <>
+      <td data-label={t('billing.invoice.total')} className="num nowrap">
+        {formatMinor(i.totalTtcMinor, i.currency, locale)}
+      </td>
+      <td data-label={t('billing.invoice.balance')} className="num nowrap">
+        <StillDue invoice={i} />
+      </td>
+      <td data-label={t('billing.invoice.state')}>
+        <InvoiceState invoice={i} />
+      </td>
+    </>
+  );
+}
+
 export function stillDueMinor(i: Invoice): number | null {
   if (i.kind !== 'invoice' || i.status !== 'issued' || i.paidAt) return null;
   return Math.max(0, i.balanceMinor ?? i.totalTtcMinor);

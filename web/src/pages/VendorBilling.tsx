@@ -11,7 +11,7 @@ import { Badge, FormActions, Notice, ProblemBox, SelectField, TextField, useConf
 import { useI18n } from '../i18n/index.tsx';
 import { label } from '../labels.ts';
 import { formatMinor, parseAmount } from '../money.ts';
-import { InvoiceKind, InvoicePdf, InvoiceState, StillDue, stillDueMinor } from './Billing.tsx';
+import { InvoiceFigures, invoiceFigureColumns, InvoiceKind, InvoicePdf, stillDueMinor } from './Billing.tsx';
 
 type Client = BillingOverview['items'][number];
 type Plan = PlanView['plan'];
@@ -78,9 +78,7 @@ export function VendorBillingPage() {
     t('clients.col.name'),
     t('billing.invoice.period'),
     t('billing.invoice.issuedAt'),
-    { label: t('billing.invoice.total'), className: 'num' },
-    { label: t('billing.invoice.balance'), className: 'num' },
-    t('billing.invoice.state'),
+    ...invoiceFigureColumns(t),
   ];
 
   return (
@@ -214,15 +212,7 @@ export function VendorBillingPage() {
                 <td data-label={t('clients.col.name')}>{who}</td>
                 <td data-label={t('billing.invoice.period')}>{i.period ?? '—'}</td>
                 <td data-label={t('billing.invoice.issuedAt')} className="nowrap">{i.issuedAt ? date(i.issuedAt) : '—'}</td>
-                <td data-label={t('billing.invoice.total')} className="num nowrap">
-                  {formatMinor(i.totalTtcMinor, i.currency, locale)}
-                </td>
-                <td data-label={t('billing.invoice.balance')} className="num nowrap">
-                  <StillDue invoice={i} />
-                </td>
-                <td data-label={t('billing.invoice.state')}>
-                  <InvoiceState invoice={i} />
-                </td>
+                <InvoiceFigures invoice={i} />
                 <td className="cell-actions">
                   {i.status === 'issued' ? <InvoicePdf invoice={i} from="/vendor/invoices" /> : null}
                   {payable ? (
