@@ -60,6 +60,8 @@ const EnvSchema = z
     DATA_KEY_FILE: z.string().min(1).optional(),
     PRICE_LIST_FILE: z.string().min(1).optional(),
     LEGAL_RATES_FILE: z.string().min(1).optional(),
+    SUBPROCESSORS_FILE: z.string().min(1).optional(),
+    DATA_COUNTRY: z.string().regex(/^[A-Z]{2}$/, 'a country code, e.g. FR').default('FR'),
     BILLING_GRACE_DAYS: z.coerce.number().int().min(0).max(90).default(15),
     INVOICE_ISSUER_NAME: z.string().min(1).max(200).default('Justif'),
     INVOICE_ISSUER_SIREN: z.string().regex(/^[0-9]{9}$/, 'a SIREN: 9 digits').optional(),
@@ -117,6 +119,8 @@ export interface Config {
   priceListFile?: string;
   /** Late payment (R-BIL-5): days after the due date before the written notice, and the legal interest rate table (JSON { "2026-H1": 3.2, … }) replacing the built-in one. */
   billing: { graceDays: number; legalRatesFile?: string };
+  /** GDPR (R-GDPR-1, -5): the subprocessors as a JSON list replacing the ones derived from this configuration, and the country where the data is kept. */
+  gdpr: { subprocessorsFile?: string; dataCountry: string };
   /** The vendor's identity printed on invoices (R-BIL-3). */
   invoiceIssuer: { name: string; siren: string | null; address: string | null; vatNumber: string | null; iban: string | null; bic: string | null };
   vault: { dir: string; s3?: Config['s3'] & {}; signingKeyFile: string; tsaUrl?: string; checkpointCron: string; sweepCron: string };
@@ -174,6 +178,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       : undefined,
     dataKeyFile: resolve(e.DATA_KEY_FILE ?? `${dataDir}/keys/data-aes256.key`),
     priceListFile: e.PRICE_LIST_FILE ? resolve(e.PRICE_LIST_FILE) : undefined,
+    gdpr: { subprocessorsFile: e.SUBPROCESSORS_FILE ? resolve(e.SUBPROCESSORS_FILE) : undefined, dataCountry: e.DATA_COUNTRY },
     billing: { graceDays: e.BILLING_GRACE_DAYS, legalRatesFile: e.LEGAL_RATES_FILE ? resolve(e.LEGAL_RATES_FILE) : undefined },
     invoiceIssuer: { name: e.INVOICE_ISSUER_NAME, siren: e.INVOICE_ISSUER_SIREN ?? null, address: e.INVOICE_ISSUER_ADDRESS ?? null, vatNumber: e.INVOICE_ISSUER_VAT_NUMBER ?? null, iban: e.INVOICE_ISSUER_IBAN ?? null, bic: e.INVOICE_ISSUER_BIC ?? null },
     vault: {

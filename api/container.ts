@@ -14,6 +14,11 @@ import { InvoicingService } from './features/billing/invoicing.ts';
 import { DunningService } from './features/billing/dunning.ts';
 import { loadLegalRates } from './features/billing/late-payment.ts';
 import { PaymentsService } from './features/billing/payments.ts';
+import { AuditRequestsService } from './features/gdpr/audit-requests.service.ts';
+import { BreachesService } from './features/gdpr/breaches.service.ts';
+import { configuredSubprocessors } from './features/gdpr/configured.ts';
+import { ProcessingRecordService } from './features/gdpr/processing-record.ts';
+import { SubprocessorsService } from './features/gdpr/subprocessors.ts';
 import { ExportsService } from './features/exports/exports.service.ts';
 import { ReimbursementsService } from './features/exports/reimbursements.service.ts';
 import { ReversibilityService } from './features/exports/reversibility.service.ts';
@@ -87,6 +92,14 @@ export interface Container {
   payments: PaymentsService;
   /** Written notices and suspension of unpaid invoices (R-BIL-5). */
   dunning: DunningService;
+  /** The breach register and its 48-hour notifications (R-GDPR-3). */
+  breaches: BreachesService;
+  /** The Clients' audit requests (R-GDPR-6). */
+  auditRequests: AuditRequestsService;
+  /** The subprocessor registry, its announced changes and the Clients' objections (R-GDPR-1). */
+  subprocessors: SubprocessorsService;
+  /** The record of processing activities per Client (R-GDPR-4). */
+  processingRecord: ProcessingRecordService;
   close(): Promise<void>;
 }
 
@@ -130,11 +143,17 @@ export async function createContainer(config: Config, o: ContainerOverrides = {}
   const billing = new BillingService({ db: k, clock, prices, audit, mailer });
   const invoicing = new InvoicingService({ db: k, clock, audit, mailer, prices, rates: loadLegalRates(config.billing.legalRatesFile), issuer: config.invoiceIssuer, publicUrl: config.publicUrl });
   const reversibility = new ReversibilityService({ db: k, objects, queue, clock, audit, mailer, publicUrl: config.publicUrl });
+  const subprocessors = new SubprocessorsService({ db: k, clock, audit, mailer, publicUrl: config.publicUrl });
+  await subprocessors.seed(configuredSubprocessors(config));
   return {
     config, log, db, objects, queue, clock, mailer, signingKey, audit, auth, oidc,
     users: new UsersService({ clock, audit, auth, mailer, seats: billing }),
     billing,
     invoicing,
+    subprocessors,
+    processingRecord: new ProcessingRecordService({ db: k, clock, config, subprocessors }),
+    breaches: new BreachesService({ db: k, clock, audit, mailer, publicUrl: config.publicUrl }),
+    auditRequests: new AuditRequestsService({ db: k, clock, audit, mailer, publicUrl: config.publicUrl }),
     payments: new PaymentsService({ db: k, clock, audit, invoicing }),
     dunning: new DunningService({ db: k, clock, audit, mailer, graceDays: config.billing.graceDays, publicUrl: config.publicUrl, payTo: { iban: config.invoiceIssuer.iban, bic: config.invoiceIssuer.bic } }),
     apiTokens: new ApiTokensService({ clock, audit }),

@@ -11,7 +11,9 @@ import { receiptsRoutes } from './receipts/receipts.routes.ts';
 import { tenantsRoutes } from './tenants/tenants.routes.ts';
 import { usersRoutes } from './users/users.routes.ts';
 import { exportsRoutes } from './exports/exports.routes.ts';
+import { subprocessorsRoutes } from './gdpr/subprocessors.routes.ts';
+import { gdprBreachesRoutes } from './gdpr/gdpr-breaches.routes.ts';
 import { vaultRoutes } from './vault/vault.routes.ts';
 import { workflowRoutes } from './workflow/workflow.routes.ts';
 
-export const allRoutes = [...authRoutes, ...usersRoutes, ...apiTokensRoutes, ...auditRoutes, ...tenantsRoutes, ...categoriesRoutes, ...ratesRoutes, ...expensesRoutes, ...receiptsRoutes, ...mileageRoutes, ...workflowRoutes, ...vaultRoutes, ...exportsRoutes, ...billingRoutes];
+export const allRoutes = [...authRoutes, ...usersRoutes, ...apiTokensRoutes, ...auditRoutes, ...tenantsRoutes, ...categoriesRoutes, ...ratesRoutes, ...expensesRoutes, ...receiptsRoutes, ...mileageRoutes, ...workflowRoutes, ...vaultRoutes, ...exportsRoutes, ...billingRoutes, ...gdprBreachesRoutes, ...subprocessorsRoutes];

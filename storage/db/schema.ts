@@ -832,6 +832,102 @@ export interface LateChargeTable {
   indemnity_minor: ColumnType<number, number, never>;
 }
 
+/** The breach register (R-GDPR-3): append-only rows, the vendor's records. */
+export interface GdprBreachTable {
+  id: string;
+  title: string;
+  detected_at: Date;
+  recorded_at: Date;
+  recorded_by: string;
+  notify_by: Date;
+  nature: string;
+  data_categories: string[];
+  subjects_approx: number;
+  records_approx: ColumnType<number, number, never>;
+  consequences: string;
+  measures: string;
+  contact: string;
+  scope: 'all' | 'some';
+}
+export interface GdprBreachClientTable {
+  breach_id: string;
+  tenant_id: string;
+}
+export interface GdprBreachNotificationTable {
+  breach_id: string;
+  tenant_id: string;
+  notified_at: Date;
+  notified_by: string;
+  sent_to: string[];
+}
+export interface GdprBreachFollowUpTable {
+  id: string;
+  breach_id: string;
+  at: Date;
+  by_user: string;
+  text: string;
+}
+export type AuditRequestStatus = 'requested' | 'scheduled' | 'done' | 'cancelled';
+/** A Client's audit request (R-GDPR-6). */
+export interface AuditRequestTable {
+  id: string;
+  tenant_id: string;
+  requested_at: Date;
+  requested_by: string;
+  proposed_date: DateOnlyCol;
+  scope: string;
+  status: Default<AuditRequestStatus>;
+  agreed_date: ColumnType<string | null, string | null | undefined, string | null>;
+  scheduled_at: Date | null;
+  scheduled_by: string | null;
+  closed_at: Date | null;
+  closed_by: string | null;
+  close_note: string | null;
+}
+
+export interface SubprocessorTable {
+  id: string;
+  name: string;
+  legal_entity: string;
+  purpose: string;
+  data_categories: string[];
+  country: string;
+  in_eea: boolean;
+  safeguard: string | null;
+  since: Date;
+  source: 'config' | 'change';
+  config_key: string | null;
+}
+export interface SubprocessorChangeTable {
+  id: string;
+  kind: 'add' | 'replace' | 'remove';
+  added_id: string | null;
+  removed_id: string | null;
+  reason: string;
+  announced_at: Date;
+  effective_at: Date;
+  announced_by: string;
+  cancelled_at: Date | null;
+}
+export interface TransferInstructionTable {
+  subprocessor_id: string;
+  tenant_id: string;
+  instructed_at: Date;
+  instructed_by: string;
+  note: string;
+}
+export interface SubprocessorObjectionTable {
+  change_id: string;
+  tenant_id: string;
+  objected_at: Date;
+  objected_by: string;
+  reason: string;
+  decision: 'on_hold' | 'may_terminate' | null;
+  decided_at: Date | null;
+  decided_by: string | null;
+  decision_note: string | null;
+}
+
 export interface DB {
   tenant: TenantTable;
   team: TeamTable;
@@ -901,6 +997,15 @@ export interface DB {
   invoice_notice: InvoiceNoticeTable;
   late_charge: LateChargeTable;
   invoice_mail: InvoiceMailTable;
+  gdpr_breach: GdprBreachTable;
+  gdpr_breach_client: GdprBreachClientTable;
+  gdpr_breach_notification: GdprBreachNotificationTable;
+  gdpr_breach_follow_up: GdprBreachFollowUpTable;
+  audit_request: AuditRequestTable;
+  subprocessor: SubprocessorTable;
+  subprocessor_change: SubprocessorChangeTable;
+  subprocessor_objection: SubprocessorObjectionTable;
+  transfer_instruction: TransferInstructionTable;
 }
 
 /** Tables that belong to one Client: tenant-scoped access is the only way to reach them. */

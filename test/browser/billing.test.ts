@@ -237,8 +237,8 @@ describe('billing page', () => {
     );
     await expect.poll(() => boss.getByTestId('billing-notice').innerText()).toMatch(/^Accès suspendu depuis le .*, car une facture est impayée \(7,20\s€ TTC dus\)/);
     await expect.poll(() => boss.getByTestId('billing-invoices').locator('tbody').innerText()).toMatch(new RegExp(`${inv.number}\\s+Facture\\s+2026-03[\\s\\S]*7,20\\s€\\s+7,20\\s€\\s+À payer\\s+Avis envoyé`));
-    // only billing in the navigation
-    await expect.poll(() => boss.getByRole('navigation', { name: 'Navigation principale' }).innerText()).toBe('Facturation');
+    // only billing and the GDPR tools in the navigation
+    await expect.poll(() => boss.getByRole('navigation', { name: 'Navigation principale' }).innerText()).toBe('Facturation\nRGPD');
     await shot(boss, 'billing-suspended-admin');
     // the reversibility export stays open; other settings say why they are closed
     await boss.getByTestId('billing-notice').getByRole('link', { name: 'Voir la facture et comment la régler' }).waitFor();

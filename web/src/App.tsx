@@ -14,7 +14,9 @@ import { HomePage } from './pages/Home.tsx';
 import { UsersPage } from './pages/Users.tsx';
 import { AuditPage } from './pages/Audit.tsx';
 import { BillingPage } from './pages/Billing.tsx';
+import { ClientSubprocessorsPage, PublicSubprocessorsPage, VendorSubprocessorsPage } from './pages/Subprocessors.tsx';
 import { VendorBillingPage } from './pages/VendorBilling.tsx';
+import { GdprPage, VendorGdprPage } from './pages/Gdpr.tsx';
 import { ClientsPage } from './pages/Clients.tsx';
 import { ProfilePage } from './pages/Profile.tsx';
 import { ExpensesPage } from './pages/Expenses.tsx';
@@ -40,6 +42,7 @@ const publicRoutes: PublicRoute[] = [
   { path: '/signin', render: () => <SignInPage /> },
   { path: '/forgot-password', render: () => <ForgotPasswordPage /> },
   { path: '/reset-password/:token', render: (p) => <ResetPasswordPage token={p.token!} /> },
+  { path: '/subprocessors', render: () => <PublicSubprocessorsPage /> },
   { path: '/invitation/:token', render: (p) => <InvitationPage token={p.token!} /> },
 ];
 
@@ -101,8 +104,12 @@ export const appRoutes: AppRoute[] = [
   { path: '/exports/settings', allow: accountingUser, render: () => <ExportsPage tab="settings" /> },
   { path: '/billing', allow: clientAdmin, render: () => <BillingPage />, nav: { label: 'nav.billing', section: '/billing' }, whileSuspended: true },
   { path: '/audit', allow: clientAdmin, render: () => <AuditPage />, nav: { label: 'nav.audit', section: '/audit' } },
+  { path: '/gdpr/subprocessors', allow: clientAdmin, render: () => <ClientSubprocessorsPage />, whileSuspended: true },
+  { path: '/gdpr', allow: clientAdmin, render: () => <GdprPage />, nav: { label: 'nav.gdpr', section: '/gdpr' }, whileSuspended: true },
   { path: '/clients', allow: operator, render: () => <ClientsPage />, nav: { label: 'nav.clients', section: '/clients' } },
   { path: '/invoices', allow: operator, render: () => <VendorBillingPage />, nav: { label: 'nav.vendorBilling', section: '/invoices' } },
+  { path: '/vendor/gdpr/subprocessors', allow: operator, render: () => <VendorSubprocessorsPage /> },
+  { path: '/vendor/gdpr', allow: operator, render: () => <VendorGdprPage />, nav: { label: 'nav.vendorGdpr', section: '/vendor/gdpr' } },
   { path: '/profile', allow: everyone, render: () => <ProfilePage />, nav: { label: 'nav.profile', section: '/profile' } },
 ];
 

@@ -5,6 +5,7 @@ import type { Providers as ProvidersSchema, SessionView } from '../../api/featur
 import type { AuditEventView } from '../../api/features/audit/audit.schemas.ts';
 import type { TokenView } from '../../api/features/api-tokens/api-tokens.schemas.ts';
 import type { TenantView } from '../../api/features/tenants/tenants.schemas.ts';
+import type { SubprocessorsService } from '../../api/features/gdpr/subprocessors.ts';
 import type { UserView, TeamView, ImportResult, InviteUser, UpdateUser } from '../../api/features/users/users.schemas.ts';
 import type { CreateExpense, ExpenseView, ExpenseWithReceipts, UpdateExpense, VatLine as VatLineSchema } from '../../api/features/expenses/expenses.schemas.ts';
 import type { CategoryView, PaymentMethodView } from '../../api/features/categories/categories.schemas.ts';
@@ -313,3 +314,11 @@ export type BillingStanding = Answer<DunningService['standing']>;
 /** POST /vendor/payments/import: each line of the bank's CSV and what it did. */
 export type TransferImport = Answer<PaymentsService['importTransfers']>;
 export type TransferOutcome = TransferImport['results'][number];
+
+// The subprocessor registry (api/features/gdpr/subprocessors.ts).
+/** GET /public/subprocessors. */
+export type SubprocessorsPublic = Answer<SubprocessorsService['publicList']>;
+/** GET /gdpr/subprocessors (a Client admin). */
+export type SubprocessorsForClient = Answer<SubprocessorsService['clientView']>;
+/** GET /vendor/gdpr/subprocessors (operators). */
+export type SubprocessorsForVendor = Answer<SubprocessorsService['vendorView']>;

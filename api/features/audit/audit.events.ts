@@ -74,6 +74,18 @@ export type AuditEventBody =
   | { type: 'invoice.credited'; data: { number: string; reason: string; totalHtMinor: number } }
   | { type: 'invoice.notice_sent'; data: { number: string; amountDueMinor: number; suspendAt: string; sentTo: string[] } }
   | { type: 'billing.details_updated'; data: { fields: string[] } }
+  | { type: 'subprocessor.change_announced'; data: { kind: string; added: string | null; removed: string | null; effectiveAt: string; clients: number } }
+  | { type: 'subprocessor.change_cancelled'; data: Record<string, never> }
+  | { type: 'subprocessor.objected'; data: Record<string, never> }
+  | { type: 'subprocessor.transfer_instructed'; data: { country: string } }
+  | { type: 'subprocessor.objection_decided'; data: { decision: 'on_hold' | 'may_terminate' } }
+  | { type: 'gdpr_breach.recorded'; data: { detectedAt: string; scope: 'all' | 'some'; clients: number } }
+  | { type: 'gdpr_breach.notified'; data: { recipients: number; late: boolean; notifyBy: string } }
+  | { type: 'gdpr_breach.follow_up'; data: { entryId: string } }
+  | { type: 'audit_request.created'; data: { proposedDate: string } }
+  | { type: 'audit_request.scheduled'; data: { agreedDate: string; rescheduled: boolean } }
+  | { type: 'audit_request.done'; data: Record<string, never> }
+  | { type: 'audit_request.cancelled'; data: Record<string, never> }
   | { type: 'plan.changed'; data: { from: string; to: string; userLimit: number | null } }
   | { type: 'plan.enterprise_requested'; data: Record<string, never> }
   | { type: 'plan.request_closed'; data: Record<string, never> }
@@ -106,8 +118,8 @@ export interface DescribableEvent {
 }
 
 const TARGET_NOUN: Record<Locale, Record<string, string>> = {
-  fr: { invoice: 'la facture', client_export: 'l’export complet', sepa_batch: 'le fichier de virements', payroll_preset: 'le modèle de paie', export_batch: 'l’export', vault_hold: 'la conservation', vault_destruction: 'la destruction', vault_object: 'l’objet', user: 'l’utilisateur', team: 'l’équipe', api_token: 'le jeton d’API', tenant: 'le Client', category: 'la catégorie', payment_method: 'le moyen de paiement', expense: 'la dépense', exchange_rate: 'le taux', vehicle: 'le véhicule', per_diem_rate: 'le forfait' },
-  en: { invoice: 'invoice', client_export: 'full export', sepa_batch: 'transfer file', payroll_preset: 'payroll preset', export_batch: 'export', vault_hold: 'hold', vault_destruction: 'destruction', vault_object: 'object', user: 'user', team: 'team', api_token: 'API token', tenant: 'Client', category: 'category', payment_method: 'payment method', expense: 'expense', exchange_rate: 'rate', vehicle: 'vehicle', per_diem_rate: 'per-diem rate' },
+  fr: { gdpr_breach: 'la violation de données', audit_request: 'la demande d’audit', subprocessor_change: 'le changement de sous-traitant', invoice: 'la facture', client_export: 'l’export complet', sepa_batch: 'le fichier de virements', payroll_preset: 'le modèle de paie', export_batch: 'l’export', vault_hold: 'la conservation', vault_destruction: 'la destruction', vault_object: 'l’objet', user: 'l’utilisateur', team: 'l’équipe', api_token: 'le jeton d’API', tenant: 'le Client', category: 'la catégorie', payment_method: 'le moyen de paiement', expense: 'la dépense', exchange_rate: 'le taux', vehicle: 'le véhicule', per_diem_rate: 'le forfait' },
+  en: { gdpr_breach: 'data breach', audit_request: 'audit request', subprocessor_change: 'subprocessor change', invoice: 'invoice', client_export: 'full export', sepa_batch: 'transfer file', payroll_preset: 'payroll preset', export_batch: 'export', vault_hold: 'hold', vault_destruction: 'destruction', vault_object: 'object', user: 'user', team: 'team', api_token: 'API token', tenant: 'Client', category: 'category', payment_method: 'payment method', expense: 'expense', exchange_rate: 'rate', vehicle: 'vehicle', per_diem_rate: 'per-diem rate' },
 };
 const REASONS: Record<Locale, Record<string, string>> = {
   fr: {
@@ -209,6 +221,18 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'invoice.credited': () => `${who} a émis un avoir sur la facture ${d.number} (${d.reason}) : ${money(-Number(d.totalHtMinor), 'EUR')} HT`,
         'invoice.notice_sent': () => `${who} a envoyé l’avis de retard de la facture ${d.number} (${money(Number(d.amountDueMinor), 'EUR')}) : suspension le ${String(d.suspendAt).slice(0, 16).replace('T', ' ')} UTC`,
         'billing.details_updated': () => `${who} a modifié les coordonnées de facturation (${list(d.fields)})`,
+        'subprocessor.change_announced': () => `${who} a annoncé un changement de sous-traitant (${d.added ?? ''}${d.added && d.removed ? ' à la place de ' : ''}${d.removed ?? ''}), effectif le ${String(d.effectiveAt).slice(0, 10)}, à ${d.clients} Client(s)`,
+        'subprocessor.change_cancelled': () => `${who} a retiré un changement de sous-traitant annoncé`,
+        'subprocessor.objected': () => `${who} s’est opposé à un changement de sous-traitant`,
+        'subprocessor.transfer_instructed': () => `${who} a donné l’instruction de transférer les données hors UE/EEE (${d.country}) vers ${target}`,
+        'subprocessor.objection_decided': () => `${who} a décidé sur l’objection de ${target} : ${d.decision === 'on_hold' ? 'changement suspendu pour ce Client' : 'le Client peut résilier'}`,
+        'gdpr_breach.recorded': () => `${who} a inscrit une violation de données au registre (constatée le ${String(d.detectedAt).slice(0, 16).replace('T', ' ')} UTC, ${d.scope === 'all' ? 'tous les Clients' : `${d.clients} Client(s)`})`,
+        'gdpr_breach.notified': () => `${who} a notifié ${target} à ${d.recipients} administrateur(s) du Client${d.late ? ', au-delà des 48 heures' : ', dans les 48 heures'}`,
+        'gdpr_breach.follow_up': () => `${who} a ajouté un suivi à ${target}`,
+        'audit_request.created': () => `${who} a demandé un audit pour le ${d.proposedDate}`,
+        'audit_request.scheduled': () => `${who} a ${d.rescheduled ? 'reporté' : 'fixé'} l’audit au ${d.agreedDate}`,
+        'audit_request.done': () => `${who} a enregistré l’audit comme réalisé`,
+        'audit_request.cancelled': () => `${who} a annulé ${target}`,
         'plan.changed': () => `${who} a changé l’offre de ${target} : ${d.from} → ${d.to}${d.userLimit ? ` (${d.userLimit} utilisateurs)` : ''}`,
         'plan.enterprise_requested': () => `${who} a demandé l’offre Entreprise pour ${target}`,
         'plan.request_closed': () => `${who} a traité la demande d’offre Entreprise de ${target}`,
@@ -296,6 +320,18 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'invoice.credited': () => `${who} issued a credit note on invoice ${d.number} (${d.reason}): ${money(-Number(d.totalHtMinor), 'EUR')} excl. VAT`,
         'invoice.notice_sent': () => `${who} sent the late-payment notice of invoice ${d.number} (${money(Number(d.amountDueMinor), 'EUR')}): suspension on ${String(d.suspendAt).slice(0, 16).replace('T', ' ')} UTC`,
         'billing.details_updated': () => `${who} changed the billing details (${list(d.fields)})`,
+        'subprocessor.change_announced': () => `${who} announced a subprocessor change (${d.added ?? ''}${d.added && d.removed ? ' replacing ' : ''}${d.removed ?? ''}), effective ${String(d.effectiveAt).slice(0, 10)}, to ${d.clients} Client(s)`,
+        'subprocessor.change_cancelled': () => `${who} withdrew an announced subprocessor change`,
+        'subprocessor.objected': () => `${who} objected to a subprocessor change`,
+        'subprocessor.transfer_instructed': () => `${who} instructed the transfer of the data outside the EU/EEA (${d.country}) to ${target}`,
+        'subprocessor.objection_decided': () => `${who} decided on the objection of ${target}: ${d.decision === 'on_hold' ? 'change on hold for this Client' : 'the Client may terminate'}`,
+        'gdpr_breach.recorded': () => `${who} recorded a personal data breach (detected ${String(d.detectedAt).slice(0, 16).replace('T', ' ')} UTC, ${d.scope === 'all' ? 'every Client' : `${d.clients} Client(s)`})`,
+        'gdpr_breach.notified': () => `${who} notified ${target} to ${d.recipients} admin(s) of the Client${d.late ? ', after the 48 hours' : ', within 48 hours'}`,
+        'gdpr_breach.follow_up': () => `${who} added a follow-up to ${target}`,
+        'audit_request.created': () => `${who} requested an audit for ${d.proposedDate}`,
+        'audit_request.scheduled': () => `${who} ${d.rescheduled ? 'moved' : 'scheduled'} the audit to ${d.agreedDate}`,
+        'audit_request.done': () => `${who} recorded the audit as done`,
+        'audit_request.cancelled': () => `${who} cancelled ${target}`,
         'plan.changed': () => `${who} changed the plan of ${target}: ${d.from} → ${d.to}${d.userLimit ? ` (${d.userLimit} users)` : ''}`,
         'plan.enterprise_requested': () => `${who} asked for the Enterprise plan for ${target}`,
         'plan.request_closed': () => `${who} handled the Enterprise request of ${target}`,

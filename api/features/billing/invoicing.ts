@@ -15,6 +15,7 @@ import type { DB, InvoiceLine, Plan, Row } from '../../../storage/db/schema.ts';
 import type { Clock } from '../../clock.ts';
 import { AppError } from '../../http/errors.ts';
 import type { Mailer } from '../../infra/mailer.ts';
+import { EU } from '../../lib/countries.ts';
 import type { AuditActor, AuditService } from '../audit/audit.service.ts';
 import { activeAdmins } from '../users/users.repository.ts';
 import { invoicePdf, type InvoiceDoc } from './invoice-pdf.ts';
@@ -22,7 +23,6 @@ import { chargeLines, pendingCharges, type LateCharge, type LegalRates } from '.
 import { activeUserCounts, monthBounds } from './metering.ts';
 import type { PriceBook, PriceList } from './price-list.ts';
 
-const EU = new Set(['AT', 'BE', 'BG', 'CY', 'CZ', 'DE', 'DK', 'EE', 'ES', 'FI', 'FR', 'GR', 'HR', 'HU', 'IE', 'IT', 'LT', 'LU', 'LV', 'MT', 'NL', 'PL', 'PT', 'RO', 'SE', 'SI', 'SK']);
 const PLAN_FR: Record<Plan, string> = { solo: 'Solo', team: 'Équipe', enterprise: 'Entreprise' };
 
 export interface Issuer {

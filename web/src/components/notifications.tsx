@@ -64,7 +64,7 @@ export function NotificationsCard() {
               <li key={n.id} className={`timeline__item${n.read ? '' : ' timeline__item--unread'}`} data-kind={n.kind}>
                 <p>
                   {!n.read && <span className="sr-only">{t('notifications.new')} </span>}
-                  {n.expenseId ? <Link to={`/expenses/${n.expenseId}`}>{text}</Link> : text} <span className="muted small">{dateTime(n.createdAt)}</span>
+                  {n.expenseId ? <Link to={`/expenses/${n.expenseId}`}>{text}</Link> : n.kind === 'gdpr_breach' ? <Link to="/gdpr">{text}</Link> : text} <span className="muted small">{dateTime(n.createdAt)}</span>
                 </p>
                 {d.comment && <p className="small prewrap">{t('workflow.comment', { comment: d.comment })}</p>}
               </li>
