@@ -60,6 +60,34 @@ function ChangeText({ c }: { c: { kind: 'add' | 'replace' | 'remove'; added: Ent
   return <>{t(`sub.kind.${c.kind}`, { added: c.added?.name ?? '', removed: c.removed?.name ?? '' })}</>;
 }
 
+/** A change's title, its standing and its dates (both signed-in pages). */
+function ChangeHead({ c, status }: { c: ClientChange | VendorChange; status: ClientChange['status'] }) {
+  const { t, date } = useI18n();
+  return (
+    <>
+      <p>
+        <strong>
+          <ChangeText c={c} />
+        </strong>{' '}
+        <Badge tone={STATUS_TONE[status]}>{t(`sub.status.${status}`)}</Badge>
+      </p>
+      <p className="small">
+        {t('sub.effectiveOn', { date: date(c.effectiveAt) })} · {t('sub.announcedOn', { date: date(c.announcedAt) })}
+      </p>
+    </>
+  );
+}
+
+function CurrentCard({ id, rows }: { id: string; rows: Entry[] }) {
+  const { t } = useI18n();
+  return (
+    <section className="card" aria-labelledby={id}>
+      <h2 id={id}>{t('sub.current')}</h2>
+      <EntriesTable rows={rows} caption={t('sub.current')} />
+    </section>
+  );
+}
+
 /** The public page (no sign-in): the subprocessors in force and the dated history of changes. */
 export function PublicSubprocessorsPage() {
   const { t, date } = useI18n();
@@ -115,15 +143,7 @@ export function ClientSubprocessorsPage() {
               <ul className="plain stack">
                 {data.changes.map((c) => (
                   <li key={c.id} data-testid={`sub-change-${c.id}`}>
-                    <p>
-                      <strong>
-                        <ChangeText c={c} />
-                      </strong>{' '}
-                      <Badge tone={STATUS_TONE[c.status]}>{t(`sub.status.${c.status}`)}</Badge>
-                    </p>
-                    <p className="small">
-                      {t('sub.effectiveOn', { date: date(c.effectiveAt) })} · {t('sub.announcedOn', { date: date(c.announcedAt) })}
-                    </p>
+                    <ChangeHead c={c} status={c.status} />
                     <p className="small prewrap">{c.reason}</p>
                     {c.objection ? <p className="small">{t('sub.yourObjection', { date: date(c.objection.objectedAt), reason: c.objection.reason })}{c.objection.note ? ` — ${c.objection.note}` : ''}</p> : null}
                     {c.canObject ? (
@@ -142,10 +162,7 @@ export function ClientSubprocessorsPage() {
               <p className="muted">{t('sub.noChange')}</p>
             )}
           </section>
-          <section className="card" aria-labelledby="sub-current">
-            <h2 id="sub-current">{t('sub.current')}</h2>
-            <EntriesTable rows={data.subprocessors} caption={t('sub.current')} />
-          </section>
+          <CurrentCard id="sub-current" rows={data.subprocessors} />
           <Transfers entries={data.subprocessors} onDone={() => (setNotice(t('sub.instructed')), setVersion((v) => v + 1))} />
           <Storage />
         </>
@@ -278,15 +295,7 @@ export function VendorSubprocessorsPage() {
               <ul className="plain stack">
                 {data.changes.map((c) => (
                   <li key={c.id}>
-                    <p>
-                      <strong>
-                        <ChangeText c={c} />
-                      </strong>{' '}
-                      {c.cancelledAt ? <Badge tone="grey">{t('sub.status.cancelled')}</Badge> : c.inEffect ? <Badge tone="green">{t('sub.status.effective')}</Badge> : <Badge tone="blue">{t('sub.status.announced')}</Badge>}
-                    </p>
-                    <p className="small">
-                      {t('sub.effectiveOn', { date: date(c.effectiveAt) })} · {t('sub.announcedOn', { date: date(c.announcedAt) })}
-                    </p>
+                    <ChangeHead c={c} status={c.cancelledAt ? 'cancelled' : c.inEffect ? 'effective' : 'announced'} />
                     {c.objections.map((o) => (
                       <div key={o.tenantId} className="alert alert--warning">
                         <p>{t('sub.objectionBy', { client: o.tenantName, date: date(o.objectedAt), reason: o.reason })}</p>
@@ -313,10 +322,7 @@ export function VendorSubprocessorsPage() {
               <p className="muted">{t('sub.noChange')}</p>
             )}
           </section>
-          <section className="card" aria-labelledby="vsub-current">
-            <h2 id="vsub-current">{t('sub.current')}</h2>
-            <EntriesTable rows={data.subprocessors} caption={t('sub.current')} />
-          </section>
+          <CurrentCard id="vsub-current" rows={data.subprocessors} />
         </>
       ) : null}
     </section>
