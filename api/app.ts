@@ -10,6 +10,7 @@ import { sql } from 'kysely';
 import type { Container } from './container.ts';
 import { allRoutes } from './features/index.ts';
 import { tenantGate } from './http/tenant-gate.ts';
+import { termsGate } from './http/terms-gate.ts';
 import { authenticate, requestInfo } from './http/auth.ts';
 import { AppError, problemBody } from './http/errors.ts';
 import { openApiDocument } from './http/openapi.ts';
@@ -53,6 +54,7 @@ export function createApp(c: Container): express.Express {
   api.use(express.text({ limit: '4mb', type: 'text/csv' })); // the ECB rate history is ~2 MB
   api.use(authenticate(c.auth));
   api.use(tenantGate);
+  api.use(termsGate(c.legal));
   api.get('/openapi.json', (_req, res) => void res.json(openApiDocument(allRoutes)));
   mount(api, allRoutes, c);
   api.use((req) => {

@@ -19,6 +19,8 @@ import { BreachesService } from './features/gdpr/breaches.service.ts';
 import { configuredSubprocessors } from './features/gdpr/configured.ts';
 import { ProcessingRecordService } from './features/gdpr/processing-record.ts';
 import { SubprocessorsService } from './features/gdpr/subprocessors.ts';
+import { LegalService } from './features/legal/legal.service.ts';
+import { SupportAccessService } from './features/support-access/support-access.service.ts';
 import { ExportsService } from './features/exports/exports.service.ts';
 import { ReimbursementsService } from './features/exports/reimbursements.service.ts';
 import { ReversibilityService } from './features/exports/reversibility.service.ts';
@@ -98,8 +100,12 @@ export interface Container {
   auditRequests: AuditRequestsService;
   /** The subprocessor registry, its announced changes and the Clients' objections (R-GDPR-1). */
   subprocessors: SubprocessorsService;
+  /** Versioned terms of use and privacy notice, and users' acceptances (R-GDPR-8). */
+  legal: LegalService;
   /** The record of processing activities per Client (R-GDPR-4). */
   processingRecord: ProcessingRecordService;
+  /** Vendor staff's access to a Client's data under the admin's grants (§8.2.a). */
+  supportAccess: SupportAccessService;
   close(): Promise<void>;
 }
 
@@ -145,15 +151,19 @@ export async function createContainer(config: Config, o: ContainerOverrides = {}
   const reversibility = new ReversibilityService({ db: k, objects, queue, clock, audit, mailer, publicUrl: config.publicUrl });
   const subprocessors = new SubprocessorsService({ db: k, clock, audit, mailer, publicUrl: config.publicUrl });
   await subprocessors.seed(configuredSubprocessors(config));
+  const legal = new LegalService({ db: k, clock, audit, mailer, publicUrl: config.publicUrl });
+  await legal.seed();
   return {
     config, log, db, objects, queue, clock, mailer, signingKey, audit, auth, oidc,
     users: new UsersService({ clock, audit, auth, mailer, seats: billing }),
     billing,
     invoicing,
     subprocessors,
+    legal,
     processingRecord: new ProcessingRecordService({ db: k, clock, config, subprocessors }),
     breaches: new BreachesService({ db: k, clock, audit, mailer, publicUrl: config.publicUrl }),
     auditRequests: new AuditRequestsService({ db: k, clock, audit, mailer, publicUrl: config.publicUrl }),
+    supportAccess: new SupportAccessService({ db: k, clock, audit, mailer, publicUrl: config.publicUrl }),
     payments: new PaymentsService({ db: k, clock, audit, invoicing }),
     dunning: new DunningService({ db: k, clock, audit, mailer, graceDays: config.billing.graceDays, publicUrl: config.publicUrl, payTo: { iban: config.invoiceIssuer.iban, bic: config.invoiceIssuer.bic } }),
     apiTokens: new ApiTokensService({ clock, audit }),

@@ -7,7 +7,7 @@ import { allRoutes } from '../api/features/index.ts';
 import { SYSTEM_ACTOR } from '../api/features/audit/audit.service.ts';
 import { TenantDb } from '../storage/db/tenant-db.ts';
 import { Client, createTestContext, type TestContext } from './support/context.ts';
-import { createTenantWithAdmin, createUser, PASSWORD } from './support/factories.ts';
+import { createSupportAgent, createTenantWithAdmin, createUser, PASSWORD } from './support/factories.ts';
 import { receiptRender } from '../worker/jobs/receipt-render.ts';
 import { png } from './support/images.ts';
 
@@ -213,6 +213,9 @@ const fixtures: Record<string, () => Promise<Call>> = {
     return { params: { hash: from.hash, to: (await ctx.c.vault.checkpoint(A.tenantId)).hash } };
   },
   'post /vault/holds/:id/release': async () => ({ params: { id: await ctx.c.vault.placeHold(tdbA(), actorA(), { depositId: await aDeposit(), owner: 'A legal', reason: 'A audit', reviewOn: '2027-01-31' }) }, body: { reason: 'Released by B?' } }),
+  'post /support-access/grants/:id/revoke': async () => ({
+    params: { id: (await ctx.c.supportAccess.create(tdbA(), actorA(), { granteeId: (await createSupportAgent(ctx)).id, scopes: ['users'], reason: 'A ticket', expiresAt: new Date(ctx.c.clock.now().getTime() + 3_600_000) })).id },
+  }),
   'post /vault/destructions/:id/approve': async () => ({ params: { id: await aDestruction() } }),
   'post /vault/destructions/:id/cancel': async () => ({ params: { id: await aDestruction() } }),
   'get /vault/destructions/:id/certificate': async () => {

@@ -152,6 +152,9 @@ describe('vendor operators', () => {
     expect(accepted.body.user).toMatchObject({ roles: ['operator'], tenantId: null });
     expect(accepted.body.tenant).toBeNull();
     anon.csrf = accepted.body.csrfToken;
+    // vendor staff too accept the terms of use and privacy notice in force first (R-GDPR-8)
+    expect((await anon.get('/api/v1/vendor/tenants')).status).toBe(403);
+    expect((await anon.post('/api/v1/legal/acceptances', { versionIds: accepted.body.legal.pending.map((p: { id: string }) => p.id) })).status).toBe(200);
     expect((await anon.get('/api/v1/vendor/tenants')).status).toBe(200);
     await expect(ctx.c.tenants.inviteOperator(SYSTEM_ACTOR, { email: 'first.op@vendor.test', name: 'Again' })).rejects.toThrow(/already exists/);
   });

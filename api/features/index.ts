@@ -12,8 +12,10 @@ import { tenantsRoutes } from './tenants/tenants.routes.ts';
 import { usersRoutes } from './users/users.routes.ts';
 import { exportsRoutes } from './exports/exports.routes.ts';
 import { subprocessorsRoutes } from './gdpr/subprocessors.routes.ts';
+import { supportAccessRoutes } from './support-access/support-access.routes.ts';
 import { gdprBreachesRoutes } from './gdpr/gdpr-breaches.routes.ts';
+import { legalRoutes } from './legal/legal.routes.ts';
 import { vaultRoutes } from './vault/vault.routes.ts';
 import { workflowRoutes } from './workflow/workflow.routes.ts';
 
-export const allRoutes = [...authRoutes, ...usersRoutes, ...apiTokensRoutes, ...auditRoutes, ...tenantsRoutes, ...categoriesRoutes, ...ratesRoutes, ...expensesRoutes, ...receiptsRoutes, ...mileageRoutes, ...workflowRoutes, ...vaultRoutes, ...exportsRoutes, ...billingRoutes, ...gdprBreachesRoutes, ...subprocessorsRoutes];
+export const allRoutes = [...authRoutes, ...usersRoutes, ...apiTokensRoutes, ...auditRoutes, ...tenantsRoutes, ...categoriesRoutes, ...ratesRoutes, ...expensesRoutes, ...receiptsRoutes, ...mileageRoutes, ...workflowRoutes, ...vaultRoutes, ...exportsRoutes, ...billingRoutes, ...gdprBreachesRoutes, ...subprocessorsRoutes, ...legalRoutes, ...supportAccessRoutes];

@@ -14,6 +14,7 @@ export const PROBLEMS = {
   'csrf': [403, 'Missing or wrong CSRF token'],
   'read-only': [403, 'The contract has ended: the Client\'s data can be read and downloaded, not changed'],
   'insufficient-scope': [403, 'The API token lacks the scope for this operation'],
+  'terms-acceptance-required': [403, 'Accept the terms of use and privacy notice in force first'],
   'not-found': [404, 'Not found'],
   'conflict': [409, 'Conflict with the current state'],
   'stale-version': [409, 'Changed since you read it'],

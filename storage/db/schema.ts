@@ -916,6 +916,21 @@ export interface TransferInstructionTable {
   instructed_by: string;
   note: string;
 }
+/** A Client admin's grant of read access to a vendor support agent (§8.2.a). */
+export const ACCESS_SCOPES = ['users', 'expenses', 'receipts', 'settings', 'audit'] as const;
+export type AccessScope = (typeof ACCESS_SCOPES)[number];
+export interface AccessGrantTable {
+  id: string;
+  tenant_id: string;
+  grantee_id: string;
+  scopes: AccessScope[];
+  reason: string;
+  created_by: string;
+  created_at: Date;
+  expires_at: Date;
+  revoked_at: Date | null;
+  revoked_by: string | null;
+}
 export interface SubprocessorObjectionTable {
   change_id: string;
   tenant_id: string;
@@ -926,6 +941,29 @@ export interface SubprocessorObjectionTable {
   decided_at: Date | null;
   decided_by: string | null;
   decision_note: string | null;
+}
+export type LegalDocument = 'terms' | 'privacy';
+export interface LegalVersionTable {
+  id: string;
+  document: LegalDocument;
+  version: string;
+  applies_from: Date;
+  published_at: Date;
+  published_by: string | null;
+  affects_processing: boolean;
+  summary: string;
+  body_fr: string;
+  body_en: string;
+  sha256: string;
+  source: 'file' | 'operator';
+}
+export interface LegalAcceptanceTable {
+  id: string;
+  tenant_id: string | null;
+  user_id: string;
+  version_id: string;
+  accepted_at: Date;
+  ip: string | null;
 }
 
 export interface DB {
@@ -1006,6 +1044,9 @@ export interface DB {
   subprocessor_change: SubprocessorChangeTable;
   subprocessor_objection: SubprocessorObjectionTable;
   transfer_instruction: TransferInstructionTable;
+  legal_version: LegalVersionTable;
+  legal_acceptance: LegalAcceptanceTable;
+  access_grant: AccessGrantTable;
 }
 
 /** Tables that belong to one Client: tenant-scoped access is the only way to reach them. */

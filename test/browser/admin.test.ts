@@ -121,7 +121,7 @@ describe('administration', () => {
     await signIn(page, operator.email, operator.password);
     expect(await page.getByTestId('tenant-name').innerText()).toBe('Espace éditeur');
     const nav = (await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link').allInnerTexts()).map((s) => s.trim());
-    expect(nav).toEqual(['Accueil', 'Clients', 'Facturation', 'Profil']);
+    expect(nav).toEqual(['Accueil', 'Clients', 'Facturation', 'Registre RGPD', 'Accès support', 'Profil']);
     await page.goto('/users');
     await page.getByRole('heading', { name: 'Accès non autorisé' }).waitFor();
 

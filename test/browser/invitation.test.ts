@@ -71,6 +71,12 @@ describe('invitation', () => {
     await page.getByLabel('Confirmez le mot de passe', { exact: true }).fill('Bien-Choisi-2026');
     await page.getByRole('button', { name: 'Activer mon compte' }).click();
     await page.waitForURL((u) => u.pathname === '/');
+    // first sign-in: the terms of use and privacy notice in force are accepted before anything else (R-GDPR-8)
+    await page.getByRole('heading', { name: 'Conditions d\u2019utilisation et politique de confidentialité', level: 1 }).waitFor();
+    expect(await page.getByRole('button', { name: 'Accepter et continuer' }).isDisabled()).toBe(true);
+    await page.getByLabel('J\u2019ai lu et j\u2019accepte ces documents').check();
+    await shot(page, 'invitation-accept-terms');
+    await page.getByRole('button', { name: 'Accepter et continuer' }).click();
     await page.getByRole('heading', { name: `Bonjour ${name}` }).waitFor();
     expect(await page.getByTestId('tenant-name').innerText()).toBe(tenantName);
     await shot(page, 'invitation-accepted-home');

@@ -39,7 +39,7 @@ describe('sign-in', () => {
     expect(await page.getByTestId('user-name').innerText()).toContain(admin.name);
     expect(await page.getByTestId('tenant-name').innerText()).toBe(tenantName);
     expect(await page.locator('main').innerText()).toContain('Administrateur');
-    expect(await navLinks(page)).toEqual(['Accueil', 'Mes dépenses', 'Nouvelle dépense', 'Utilisateurs', 'Paramétrage', 'Coffre-fort', 'Exports', 'Facturation', 'Journal d\u2019audit', 'Profil']);
+    expect(await navLinks(page)).toEqual(['Accueil', 'Mes dépenses', 'Nouvelle dépense', 'Utilisateurs', 'Paramétrage', 'Coffre-fort', 'Exports', 'Facturation', 'Journal d\u2019audit', 'RGPD', 'Profil']);
     await shot(page, 'home-admin');
   });
 

@@ -17,6 +17,7 @@ import { BillingPage } from './pages/Billing.tsx';
 import { ClientSubprocessorsPage, PublicSubprocessorsPage, VendorSubprocessorsPage } from './pages/Subprocessors.tsx';
 import { VendorBillingPage } from './pages/VendorBilling.tsx';
 import { GdprPage, VendorGdprPage } from './pages/Gdpr.tsx';
+import { SupportAccessPage, VendorSupportPage } from './pages/SupportAccess.tsx';
 import { ClientsPage } from './pages/Clients.tsx';
 import { ProfilePage } from './pages/Profile.tsx';
 import { ExpensesPage } from './pages/Expenses.tsx';
@@ -29,6 +30,7 @@ import { VaultPage } from './pages/Vault.tsx';
 import { ExportsPage } from './pages/Exports.tsx';
 import { CountsContext, NavCount, useLiveCounts } from './components/workflow.tsx';
 import { BillingNoticeBanner, SuspendedPage } from './components/suspension.tsx';
+import { AcceptTermsPage, LegalUpcomingBanner, PublicLegalPage } from './pages/Legal.tsx';
 import type { WorkflowCounts } from './api.ts';
 
 type Params = Record<string, string>;
@@ -43,11 +45,15 @@ const publicRoutes: PublicRoute[] = [
   { path: '/forgot-password', render: () => <ForgotPasswordPage /> },
   { path: '/reset-password/:token', render: (p) => <ResetPasswordPage token={p.token!} /> },
   { path: '/subprocessors', render: () => <PublicSubprocessorsPage /> },
+  { path: '/legal/terms', render: () => <PublicLegalPage document="terms" /> },
+  { path: '/legal/privacy', render: () => <PublicLegalPage document="privacy" /> },
   { path: '/invitation/:token', render: (p) => <InvitationPage token={p.token!} /> },
 ];
 
 const clientAdmin = (s: Session) => !isVendor(s) && hasRole(s, 'admin');
 const operator = (s: Session) => isVendor(s) && hasRole(s, 'operator');
+/** The vendor's staff who may read a Client's data under its admin's grant. */
+const supportStaff = (s: Session) => isVendor(s) && (hasRole(s, 'support_agent') || hasRole(s, 'operator'));
 const everyone = () => true;
 const employee = (s: Session) => !isVendor(s) && hasRole(s, 'employee');
 /** Any Client user: the API decides which expenses each may see. */
@@ -105,11 +111,13 @@ export const appRoutes: AppRoute[] = [
   { path: '/billing', allow: clientAdmin, render: () => <BillingPage />, nav: { label: 'nav.billing', section: '/billing' }, whileSuspended: true },
   { path: '/audit', allow: clientAdmin, render: () => <AuditPage />, nav: { label: 'nav.audit', section: '/audit' } },
   { path: '/gdpr/subprocessors', allow: clientAdmin, render: () => <ClientSubprocessorsPage />, whileSuspended: true },
+  { path: '/gdpr/support-access', allow: clientAdmin, render: () => <SupportAccessPage /> },
   { path: '/gdpr', allow: clientAdmin, render: () => <GdprPage />, nav: { label: 'nav.gdpr', section: '/gdpr' }, whileSuspended: true },
   { path: '/clients', allow: operator, render: () => <ClientsPage />, nav: { label: 'nav.clients', section: '/clients' } },
   { path: '/invoices', allow: operator, render: () => <VendorBillingPage />, nav: { label: 'nav.vendorBilling', section: '/invoices' } },
   { path: '/vendor/gdpr/subprocessors', allow: operator, render: () => <VendorSubprocessorsPage /> },
   { path: '/vendor/gdpr', allow: operator, render: () => <VendorGdprPage />, nav: { label: 'nav.vendorGdpr', section: '/vendor/gdpr' } },
+  { path: '/support', allow: supportStaff, render: () => <VendorSupportPage />, nav: { label: 'nav.support', section: '/support' } },
   { path: '/profile', allow: everyone, render: () => <ProfilePage />, nav: { label: 'nav.profile', section: '/profile' } },
 ];
 
@@ -227,7 +235,9 @@ export function App() {
     const s = state.session;
     // suspended for an unpaid invoice: the page says why, but those the admins keep
     const closed = !!hit && hit.route.allow(s) && isSuspended(s) && !hit.route.whileSuspended;
-    const page = !hit ? <FrameMessage page="notFound" /> : !hit.route.allow(s) ? <FrameMessage page="forbidden" /> : closed ? <SuspendedPage session={s} /> : hit.route.render(hit.params);
+    // the terms of use and privacy notice in force not accepted yet (R-GDPR-8): that first, whatever the page
+    const mustAccept = s.legal.pending.length > 0;
+    const page = mustAccept ? <AcceptTermsPage session={s} /> : !hit ? <FrameMessage page="notFound" /> : !hit.route.allow(s) ? <FrameMessage page="forbidden" /> : closed ? <SuspendedPage session={s} /> : hit.route.render(hit.params);
     content = (
       <Frame session={s} closed={closed}>
         {page}
@@ -264,8 +274,10 @@ function Frame({ session, closed, children }: { session: Session; closed: boolea
 
   const suspended = isSuspended(session);
   // no live counts while suspended: the API would answer 402 to each
-  const counts = useLiveCounts(!isVendor(session) && !suspended);
-  const nav = appRoutes.filter((r) => r.nav && r.allow(session) && (!r.nav.when || r.nav.when(session, counts)) && (!suspended || r.whileSuspended));
+  // nor before the terms in force are accepted: the API would answer 403 (R-GDPR-8)
+  const mustAccept = session.legal.pending.length > 0;
+  const counts = useLiveCounts(!isVendor(session) && !suspended && !mustAccept);
+  const nav = mustAccept ? [] : appRoutes.filter((r) => r.nav && r.allow(session) && (!r.nav.when || r.nav.when(session, counts)) && (!suspended || r.whileSuspended));
   const within = (section: string) => (section === '/' ? pathname === '/' : pathname === section || pathname.startsWith(`${section}/`));
   // The most specific section wins: /expenses/new is "New expense", not also "My expenses".
   const active = nav.map((r) => r.nav!.section).filter(within).sort((a, b) => b.length - a.length)[0];
@@ -329,6 +341,7 @@ function Frame({ session, closed, children }: { session: Session; closed: boolea
       </header>
       <main id="main" ref={main} tabIndex={-1} className="main">
         {closed ? null : <BillingNoticeBanner session={session} />}
+        <LegalUpcomingBanner session={session} />
         <ContractEnded session={session} />
         {error ? <ProblemBox error={error instanceof ApiError ? error : String(error)} /> : null}
         <CountsContext.Provider value={counts}>{children}</CountsContext.Provider>

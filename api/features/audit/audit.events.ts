@@ -79,6 +79,8 @@ export type AuditEventBody =
   | { type: 'subprocessor.objected'; data: Record<string, never> }
   | { type: 'subprocessor.transfer_instructed'; data: { country: string } }
   | { type: 'subprocessor.objection_decided'; data: { decision: 'on_hold' | 'may_terminate' } }
+  | { type: 'legal.published'; data: { document: 'terms' | 'privacy'; version: string; appliesFrom: string; affectsProcessing: boolean; sha256: string; users: number; admins: number } }
+  | { type: 'legal.accepted'; data: { document: 'terms' | 'privacy'; version: string; sha256: string } }
   | { type: 'gdpr_breach.recorded'; data: { detectedAt: string; scope: 'all' | 'some'; clients: number } }
   | { type: 'gdpr_breach.notified'; data: { recipients: number; late: boolean; notifyBy: string } }
   | { type: 'gdpr_breach.follow_up'; data: { entryId: string } }
@@ -86,6 +88,9 @@ export type AuditEventBody =
   | { type: 'audit_request.scheduled'; data: { agreedDate: string; rescheduled: boolean } }
   | { type: 'audit_request.done'; data: Record<string, never> }
   | { type: 'audit_request.cancelled'; data: Record<string, never> }
+  | { type: 'support_access.granted'; data: { granteeId: string; scopes: string[]; expiresAt: string } }
+  | { type: 'support_access.revoked'; data: { granteeId: string; wasActive: boolean } }
+  | { type: 'support.read'; data: { grantId: string; scope: string; resource: string; count: number } }
   | { type: 'plan.changed'; data: { from: string; to: string; userLimit: number | null } }
   | { type: 'plan.enterprise_requested'; data: Record<string, never> }
   | { type: 'plan.request_closed'; data: Record<string, never> }
@@ -118,8 +123,8 @@ export interface DescribableEvent {
 }
 
 const TARGET_NOUN: Record<Locale, Record<string, string>> = {
-  fr: { gdpr_breach: 'la violation de données', audit_request: 'la demande d’audit', subprocessor_change: 'le changement de sous-traitant', invoice: 'la facture', client_export: 'l’export complet', sepa_batch: 'le fichier de virements', payroll_preset: 'le modèle de paie', export_batch: 'l’export', vault_hold: 'la conservation', vault_destruction: 'la destruction', vault_object: 'l’objet', user: 'l’utilisateur', team: 'l’équipe', api_token: 'le jeton d’API', tenant: 'le Client', category: 'la catégorie', payment_method: 'le moyen de paiement', expense: 'la dépense', exchange_rate: 'le taux', vehicle: 'le véhicule', per_diem_rate: 'le forfait' },
-  en: { gdpr_breach: 'data breach', audit_request: 'audit request', subprocessor_change: 'subprocessor change', invoice: 'invoice', client_export: 'full export', sepa_batch: 'transfer file', payroll_preset: 'payroll preset', export_batch: 'export', vault_hold: 'hold', vault_destruction: 'destruction', vault_object: 'object', user: 'user', team: 'team', api_token: 'API token', tenant: 'Client', category: 'category', payment_method: 'payment method', expense: 'expense', exchange_rate: 'rate', vehicle: 'vehicle', per_diem_rate: 'per-diem rate' },
+  fr: { access_grant: 'l’accès du support', gdpr_breach: 'la violation de données', audit_request: 'la demande d’audit', subprocessor_change: 'le changement de sous-traitant', legal_version: 'la version', invoice: 'la facture', client_export: 'l’export complet', sepa_batch: 'le fichier de virements', payroll_preset: 'le modèle de paie', export_batch: 'l’export', vault_hold: 'la conservation', vault_destruction: 'la destruction', vault_object: 'l’objet', user: 'l’utilisateur', team: 'l’équipe', api_token: 'le jeton d’API', tenant: 'le Client', category: 'la catégorie', payment_method: 'le moyen de paiement', expense: 'la dépense', exchange_rate: 'le taux', vehicle: 'le véhicule', per_diem_rate: 'le forfait' },
+  en: { access_grant: 'support access', gdpr_breach: 'data breach', audit_request: 'audit request', subprocessor_change: 'subprocessor change', legal_version: 'version', invoice: 'invoice', client_export: 'full export', sepa_batch: 'transfer file', payroll_preset: 'payroll preset', export_batch: 'export', vault_hold: 'hold', vault_destruction: 'destruction', vault_object: 'object', user: 'user', team: 'team', api_token: 'API token', tenant: 'Client', category: 'category', payment_method: 'payment method', expense: 'expense', exchange_rate: 'rate', vehicle: 'vehicle', per_diem_rate: 'per-diem rate' },
 };
 const REASONS: Record<Locale, Record<string, string>> = {
   fr: {
@@ -226,6 +231,8 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'subprocessor.objected': () => `${who} s’est opposé à un changement de sous-traitant`,
         'subprocessor.transfer_instructed': () => `${who} a donné l’instruction de transférer les données hors UE/EEE (${d.country}) vers ${target}`,
         'subprocessor.objection_decided': () => `${who} a décidé sur l’objection de ${target} : ${d.decision === 'on_hold' ? 'changement suspendu pour ce Client' : 'le Client peut résilier'}`,
+        'legal.published': () => `${who} a publié la version ${d.version} ${d.document === 'terms' ? 'des conditions d’utilisation' : 'de la politique de confidentialité'}, applicable le ${String(d.appliesFrom).slice(0, 10)}${d.affectsProcessing ? ' (modification du traitement, notifiée aux administrateurs des Clients)' : ''}`,
+        'legal.accepted': () => `${who} a accepté la version ${d.version} ${d.document === 'terms' ? 'des conditions d’utilisation' : 'de la politique de confidentialité'}`,
         'gdpr_breach.recorded': () => `${who} a inscrit une violation de données au registre (constatée le ${String(d.detectedAt).slice(0, 16).replace('T', ' ')} UTC, ${d.scope === 'all' ? 'tous les Clients' : `${d.clients} Client(s)`})`,
         'gdpr_breach.notified': () => `${who} a notifié ${target} à ${d.recipients} administrateur(s) du Client${d.late ? ', au-delà des 48 heures' : ', dans les 48 heures'}`,
         'gdpr_breach.follow_up': () => `${who} a ajouté un suivi à ${target}`,
@@ -233,6 +240,9 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'audit_request.scheduled': () => `${who} a ${d.rescheduled ? 'reporté' : 'fixé'} l’audit au ${d.agreedDate}`,
         'audit_request.done': () => `${who} a enregistré l’audit comme réalisé`,
         'audit_request.cancelled': () => `${who} a annulé ${target}`,
+        'support_access.granted': () => `${who} a donné un accès du support en lecture (${list(d.scopes)}) jusqu’au ${String(d.expiresAt).slice(0, 16).replace('T', ' ')} UTC`,
+        'support_access.revoked': () => `${who} a révoqué ${target}`,
+        'support.read': () => `Le support (${who}) a consulté ${d.resource} sous l’accès ${String(d.grantId).slice(0, 8)} (portée ${d.scope}, ${d.count} élément(s))`,
         'plan.changed': () => `${who} a changé l’offre de ${target} : ${d.from} → ${d.to}${d.userLimit ? ` (${d.userLimit} utilisateurs)` : ''}`,
         'plan.enterprise_requested': () => `${who} a demandé l’offre Entreprise pour ${target}`,
         'plan.request_closed': () => `${who} a traité la demande d’offre Entreprise de ${target}`,
@@ -325,6 +335,8 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'subprocessor.objected': () => `${who} objected to a subprocessor change`,
         'subprocessor.transfer_instructed': () => `${who} instructed the transfer of the data outside the EU/EEA (${d.country}) to ${target}`,
         'subprocessor.objection_decided': () => `${who} decided on the objection of ${target}: ${d.decision === 'on_hold' ? 'change on hold for this Client' : 'the Client may terminate'}`,
+        'legal.published': () => `${who} published version ${d.version} of the ${d.document === 'terms' ? 'terms of use' : 'privacy notice'}, applying on ${String(d.appliesFrom).slice(0, 10)}${d.affectsProcessing ? ' (a change to the processing, notified to the Clients\u2019 admins)' : ''}`,
+        'legal.accepted': () => `${who} accepted version ${d.version} of the ${d.document === 'terms' ? 'terms of use' : 'privacy notice'}`,
         'gdpr_breach.recorded': () => `${who} recorded a personal data breach (detected ${String(d.detectedAt).slice(0, 16).replace('T', ' ')} UTC, ${d.scope === 'all' ? 'every Client' : `${d.clients} Client(s)`})`,
         'gdpr_breach.notified': () => `${who} notified ${target} to ${d.recipients} admin(s) of the Client${d.late ? ', after the 48 hours' : ', within 48 hours'}`,
         'gdpr_breach.follow_up': () => `${who} added a follow-up to ${target}`,
@@ -332,6 +344,9 @@ export function describeEvent(e: DescribableEvent, locale: Locale = 'en'): strin
         'audit_request.scheduled': () => `${who} ${d.rescheduled ? 'moved' : 'scheduled'} the audit to ${d.agreedDate}`,
         'audit_request.done': () => `${who} recorded the audit as done`,
         'audit_request.cancelled': () => `${who} cancelled ${target}`,
+        'support_access.granted': () => `${who} granted support read access (${list(d.scopes)}) until ${String(d.expiresAt).slice(0, 16).replace('T', ' ')} UTC`,
+        'support_access.revoked': () => `${who} revoked ${target}`,
+        'support.read': () => `Support (${who}) read ${d.resource} under grant ${String(d.grantId).slice(0, 8)} (scope ${d.scope}, ${d.count} item(s))`,
         'plan.changed': () => `${who} changed the plan of ${target}: ${d.from} → ${d.to}${d.userLimit ? ` (${d.userLimit} users)` : ''}`,
         'plan.enterprise_requested': () => `${who} asked for the Enterprise plan for ${target}`,
         'plan.request_closed': () => `${who} handled the Enterprise request of ${target}`,

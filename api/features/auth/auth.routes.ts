@@ -15,8 +15,14 @@ async function sessionView(c: Container, p: Principal) {
   return {
     user: { id: p.userId, email: p.email, name: p.name, roles: p.roles, tenantId: p.tenantId, locale: p.locale },
     tenant: t ? await tenantView(c, p, t) : null,
+    legal: p.via === 'api_token' ? { pending: [], upcoming: [] } : await legalView(c, p.userId),
     csrfToken: p.csrfToken ?? '',
   };
+}
+
+async function legalView(c: Container, userId: string) {
+  const { pending, upcoming } = await c.legal.sessionInfo(userId);
+  return { pending: pending.map(({ document, id, version, appliesFrom, publishedAt, affectsProcessing, summary, sha256 }) => ({ document, id, version, appliesFrom, publishedAt, affectsProcessing, summary, sha256 })), upcoming };
 }
 
 async function tenantView(c: Container, p: Principal, t: NonNullable<Awaited<ReturnType<typeof authRepository.tenant>>>) {

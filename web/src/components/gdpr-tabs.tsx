@@ -1,9 +1,9 @@
 // The tabs of the GDPR pages: the Client admin's (incidents and audits, subprocessors, the record
-// of processing as a PDF) and the operators' (register and audits, subprocessor registry).
+// of processing as a PDF, support access) and the operators' (register and audits, subprocessor registry).
 import { useI18n } from '../i18n/index.tsx';
 import { Link } from '../router.tsx';
 
-export function GdprTabs({ side, current }: { side: 'client' | 'vendor'; current: 'main' | 'subprocessors' }) {
+export function GdprTabs({ side, current }: { side: 'client' | 'vendor'; current: 'main' | 'subprocessors' | 'support' }) {
   const { t } = useI18n();
   const base = side === 'client' ? '/gdpr' : '/vendor/gdpr';
   return (
@@ -14,6 +14,11 @@ export function GdprTabs({ side, current }: { side: 'client' | 'vendor'; current
       <Link to={`${base}/subprocessors`} className="tabs__tab" aria-current={current === 'subprocessors' ? 'page' : undefined}>
         {t('gdprTabs.subprocessors')}
       </Link>
+      {side === 'client' ? (
+        <Link to="/gdpr/support-access" className="tabs__tab" aria-current={current === 'support' ? 'page' : undefined}>
+          {t('gdprTabs.support')}
+        </Link>
+      ) : null}
       {side === 'client' ? (
         <a className="tabs__tab" href="/api/v1/gdpr/processing-record.pdf" download>
           {t('gdprTabs.record')}
