@@ -8,6 +8,8 @@ import { sql, type Expression, type Kysely } from 'kysely';
 import type { DB } from '../../../storage/db/schema.ts';
 import type { Clock } from '../../clock.ts';
 import type { Mailer } from '../../infra/mailer.ts';
+import { longDay } from '../../lib/dates.ts';
+import { formatMoney } from '../../lib/money.ts';
 import type { AuditActor, AuditService } from '../audit/audit.service.ts';
 import { activeAdmins } from '../users/users.repository.ts';
 
@@ -22,9 +24,7 @@ export const suspendAtOf = (tenantId: Expression<string | null>) =>
 /** Whether an instant is within a suspension that starts at `suspendAt`. */
 export const isSuspended = (suspendAt: Date | string | null | undefined, now: Date) => !!suspendAt && new Date(suspendAt) <= now;
 
-const euros = (minor: number) => `${new Intl.NumberFormat('fr-FR', { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(minor / 100)}\u00a0€`;
 const at = (d: Date) => new Intl.DateTimeFormat('fr-FR', { dateStyle: 'full', timeStyle: 'short', timeZone: 'Europe/Paris' }).format(d);
-const day = (d: Date) => new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' }).format(d);
 
 export class DunningService {
   constructor(private readonly d: { db: Kysely<DB>; clock: Clock; audit: AuditService; mailer: Mailer; graceDays: number; publicUrl: string; payTo: { iban: string | null; bic: string | null } }) {}
@@ -92,11 +92,11 @@ export class DunningService {
 function noticeMail(to: string, n: { client: string; number: string; dueAt: Date; amountMinor: number; suspendAt: Date; link: string; payTo: { iban: string | null; bic: string | null } }) {
   return {
     to,
-    subject: `Justif : facture ${n.number} impayée — suspension de l’accès le ${day(n.suspendAt)}`,
+    subject: `Justif : facture ${n.number} impayée — suspension de l’accès le ${longDay(n.suspendAt)}`,
     text: [
       'Bonjour,',
       '',
-      `La facture ${n.number} de ${n.client}, échue le ${day(n.dueAt)}, reste impayée : ${euros(n.amountMinor)} TTC restent dus.`,
+      `La facture ${n.number} de ${n.client}, échue le ${longDay(n.dueAt)}, reste impayée : ${formatMoney(n.amountMinor, 'EUR')} TTC restent dus.`,
       '',
       `Sans paiement, l’accès de ${n.client} à Justif sera suspendu le ${at(n.suspendAt)} (48 heures après le présent avis), jusqu’au paiement complet. Les données ne sont pas touchées ; les administrateurs gardent l’accès à la facturation, à l’export de réversibilité et aux outils RGPD.`,
       '',

@@ -3,10 +3,10 @@
 // VAT, VAT and including VAT (or the reason for no VAT), the payment terms, the late-payment penalty
 // rate and the €40 fixed recovery indemnity (Code de commerce, L441-9, L441-10 and D441-5).
 import { dateTimeFr, GREY, Writer } from '../../lib/pdf-writer.ts';
+import { longDay as day } from '../../lib/dates.ts';
 import type { InvoiceLine } from '../../../storage/db/schema.ts';
 
 const euros = (minor: number) => `${new Intl.NumberFormat('fr-FR', { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(minor / 100)} €`;
-const day = (iso: string) => new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' }).format(new Date(iso));
 
 export interface InvoiceDoc {
   kind: 'invoice' | 'credit_note';

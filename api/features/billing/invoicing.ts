@@ -16,6 +16,7 @@ import type { Clock } from '../../clock.ts';
 import { AppError } from '../../http/errors.ts';
 import type { Mailer } from '../../infra/mailer.ts';
 import { EU } from '../../lib/countries.ts';
+import { formatMoney } from '../../lib/money.ts';
 import type { AuditActor, AuditService } from '../audit/audit.service.ts';
 import { activeAdmins } from '../users/users.repository.ts';
 import { invoicePdf, type InvoiceDoc } from './invoice-pdf.ts';
@@ -329,8 +330,6 @@ export class InvoicingService {
   }
 }
 
-const euros = (minor: number) => `${new Intl.NumberFormat('fr-FR', { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(minor / 100)}\u00a0€`;
-
 function invoiceMail(to: string, doc: InvoiceDoc, pdf: Buffer, publicUrl: string) {
   const what = doc.kind === 'invoice' ? `Facture ${doc.number}` : `Avoir ${doc.number}`;
   return {
@@ -340,8 +339,8 @@ function invoiceMail(to: string, doc: InvoiceDoc, pdf: Buffer, publicUrl: string
       'Bonjour,',
       '',
       doc.kind === 'invoice'
-        ? `Veuillez trouver ci-joint la facture ${doc.number}${doc.period ? ` du mois ${doc.period}` : ''} de ${doc.client.name}, d’un montant de ${euros(doc.totalTtcMinor)} TTC, payable à réception.`
-        : `Veuillez trouver ci-joint l’avoir ${doc.number} de ${euros(-doc.totalTtcMinor)} TTC${doc.corrects ? ` sur la facture ${doc.corrects.number}` : ''}.`,
+        ? `Veuillez trouver ci-joint la facture ${doc.number}${doc.period ? ` du mois ${doc.period}` : ''} de ${doc.client.name}, d’un montant de ${formatMoney(doc.totalTtcMinor, 'EUR')} TTC, payable à réception.`
+        : `Veuillez trouver ci-joint l’avoir ${doc.number} de ${formatMoney(-doc.totalTtcMinor, 'EUR')} TTC${doc.corrects ? ` sur la facture ${doc.corrects.number}` : ''}.`,
       ...(doc.kind === 'invoice' && doc.issuer.iban ? [`Règlement par virement en rappelant le n° ${doc.number} : IBAN ${doc.issuer.iban}${doc.issuer.bic ? `, BIC ${doc.issuer.bic}` : ''}.`] : []),
       `Vos factures sont aussi dans Justif : ${publicUrl}/billing`,
       '',

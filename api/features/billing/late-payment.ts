@@ -9,6 +9,7 @@ import { DateTime } from 'luxon';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { z } from 'zod';
 import type { DB, InvoiceLine } from '../../../storage/db/schema.ts';
+import { longDay } from '../../lib/dates.ts';
 
 export const INDEMNITY_MINOR = 4_000;
 const DAY_MS = 86_400_000;
@@ -59,14 +60,13 @@ export interface LateCharge {
   indemnityMinor: number;
 }
 
-const dayFr = (d: Date) => new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' }).format(d);
 const pct = (bp: number) => new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 2 }).format(bp / 100);
 
 /** The invoice lines of late charges (no VAT on either). */
 export function chargeLines(charges: LateCharge[]): InvoiceLine[] {
   return charges.flatMap((c) => [
     ...(c.interestMinor > 0
-      ? [{ label: `Intérêts de retard — facture ${c.number} : ${c.days} jour(s), du ${dayFr(c.from)} au ${dayFr(c.to)}, à 3 × ${pct(c.legalRateBp)} % (taux légal ${c.halfYear})`, quantity: 1, unitMinor: c.interestMinor, amountMinor: c.interestMinor, vat: false }]
+      ? [{ label: `Intérêts de retard — facture ${c.number} : ${c.days} jour(s), du ${longDay(c.from)} au ${longDay(c.to)}, à 3 × ${pct(c.legalRateBp)} % (taux légal ${c.halfYear})`, quantity: 1, unitMinor: c.interestMinor, amountMinor: c.interestMinor, vat: false }]
       : []),
     ...(c.indemnityMinor > 0
       ? [{ label: `Indemnité forfaitaire pour frais de recouvrement — facture ${c.number} (article D441-5 du Code de commerce)`, quantity: 1, unitMinor: c.indemnityMinor, amountMinor: c.indemnityMinor, vat: false }]

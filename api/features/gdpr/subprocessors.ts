@@ -17,7 +17,8 @@ import { AppError } from '../../http/errors.ts';
 import type { Mailer } from '../../infra/mailer.ts';
 import { inEea } from '../../lib/countries.ts';
 import type { AuditActor, AuditService } from '../audit/audit.service.ts';
-import { activeOperatorEmails } from '../users/users.repository.ts';
+import { activeAdmins, activeOperatorEmails } from '../users/users.repository.ts';
+import { longDay } from '../../lib/dates.ts';
 
 export const SubprocessorEntry = z.strictObject({
   name: z.string().trim().min(1).max(200),
@@ -242,7 +243,7 @@ export class SubprocessorsService {
       if (o.decision === decision) throw new AppError('conflict', 'This decision is recorded already');
       await trx.updateTable('subprocessor_objection').set({ decision, decided_at: this.d.clock.now(), decided_by: actor.userId, decision_note: note }).where('change_id', '=', changeId).where('tenant_id', '=', tenantId).execute();
       await this.d.audit.record(trx, actor, { type: 'subprocessor.objection_decided', tenantId, target: { type: 'subprocessor_change', id: changeId }, data: { decision } });
-      const admins = await trx.selectFrom('app_user as u').innerJoin('user_role as r', 'r.user_id', 'u.id').select(['u.email']).where('u.tenant_id', '=', tenantId).where('r.role', '=', 'admin').where('u.status', '=', 'active').execute();
+      const admins = await activeAdmins(trx, tenantId);
       await this.d.mailer.queue(trx, admins.map((a) => ({
         to: a.email,
         subject: decision === 'on_hold' ? 'Justif : changement de sous-traitant suspendu pour votre société' : 'Justif : votre objection à un changement de sous-traitant',
@@ -257,8 +258,8 @@ export class SubprocessorsService {
 }
 
 const KIND_FR = { add: 'ajout', replace: 'remplacement', remove: 'retrait' } as const;
-const dayFr = (d: Date) => new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' }).format(d);
-const dayEn = (d: Date) => new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'Europe/Paris' }).format(d);
+const dayFr = (d: Date) => longDay(d, 'fr');
+const dayEn = (d: Date) => longDay(d, 'en');
 
 function changeMail(to: string, locale: 'fr' | 'en', w: { kind: 'add' | 'replace' | 'remove'; added: string | null; removed: string | null; effectiveAt: Date }, reason: string, link: string) {
   if (locale === 'en')

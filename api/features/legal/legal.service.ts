@@ -18,6 +18,7 @@ import { AppError } from '../../http/errors.ts';
 import type { Mailer } from '../../infra/mailer.ts';
 import type { AuditActor, AuditService } from '../audit/audit.service.ts';
 import { earliestEffective } from '../gdpr/subprocessors.ts';
+import { longDay } from '../../lib/dates.ts';
 
 export const LEGAL_DOCUMENTS = ['terms', 'privacy'] as const satisfies readonly LegalDocument[];
 export const LEGAL_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'docs', 'legal');
@@ -203,8 +204,8 @@ export class LegalService {
   }
 }
 
-const dayFr = (d: Date) => new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' }).format(d);
-const dayEn = (d: Date) => new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'Europe/Paris' }).format(d);
+const dayFr = (d: Date) => longDay(d, 'fr');
+const dayEn = (d: Date) => longDay(d, 'en');
 
 function announceMail(to: string, locale: 'fr' | 'en', v: PublishInput, link: string) {
   if (locale === 'en')
