@@ -12,6 +12,7 @@ import type { Clock } from '../../clock.ts';
 import { AppError } from '../../http/errors.ts';
 import type { Mail, Mailer } from '../../infra/mailer.ts';
 import type { AuditActor, AuditService } from '../audit/audit.service.ts';
+import { activeAdmins } from '../users/users.repository.ts';
 
 export const BREACH_NOTICE_HOURS = 48;
 const HOUR_MS = 3_600_000;
@@ -101,7 +102,7 @@ export class BreachesService {
     const unreachable: { tenantId: string; name: string }[] = [];
     for (const t of targets.filter((x) => !x.notified_at)) {
       const done = await this.d.db.transaction().execute(async (trx) => {
-        const admins = await adminsOf(trx, t.tenant_id);
+        const admins = await activeAdmins(trx, t.tenant_id);
         if (admins.length === 0) return null;
         const now = this.d.clock.now();
         const sentTo = admins.map((a) => a.email.toLowerCase());
@@ -180,10 +181,6 @@ export class BreachesService {
   }
 }
 
-function adminsOf(db: Kysely<DB> | Transaction<DB>, tenantId: string) {
-  return db.selectFrom('app_user as u').innerJoin('user_role as r', 'r.user_id', 'u.id').select(['u.id', 'u.email', 'u.name', 'u.locale'])
-    .where('u.tenant_id', '=', tenantId).where('r.tenant_id', '=', tenantId).where('u.status', '=', 'active').where('r.role', '=', 'admin').orderBy('u.email').execute();
-}
 
 /** The Art. 33(3) information, in the admin's language. */
 function art33Mail(to: { email: string; name: string; locale: string }, client: string, b: BreachRow, link: string): Mail {

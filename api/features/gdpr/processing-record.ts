@@ -8,6 +8,7 @@ import type { DB } from '../../../storage/db/schema.ts';
 import type { Clock } from '../../clock.ts';
 import type { Config } from '../../config.ts';
 import { dateTimeFr, GREY, Writer } from '../../lib/pdf-writer.ts';
+import { activeAdmins } from '../users/users.repository.ts';
 import { storageLocations } from './configured.ts';
 import type { SubprocessorsService } from './subprocessors.ts';
 
@@ -28,7 +29,7 @@ export class ProcessingRecordService {
     const [users, bank, expenses, receipts, vehicles, events, sessions, admins, subs] = await Promise.all([
       count(db, 'app_user', tenantId), count(db, 'bank_account', tenantId), count(db, 'expense', tenantId), count(db, 'receipt', tenantId), count(db, 'vehicle', tenantId),
       count(db, 'audit_event', tenantId), count(db, 'session', tenantId),
-      db.selectFrom('app_user as u').innerJoin('user_role as r', 'r.user_id', 'u.id').select(['u.name', 'u.email']).where('u.tenant_id', '=', tenantId).where('r.role', '=', 'admin').where('u.status', '=', 'active').orderBy('u.email').execute(),
+      activeAdmins(db, tenantId),
       this.d.subprocessors.clientView(tenantId),
     ]);
     const issuer = config.invoiceIssuer;

@@ -23,8 +23,8 @@ export async function activeOperatorEmails(db: Kysely<DB>): Promise<string[]> {
 
 /** A Client's active admins (who are told of what concerns the whole Client). */
 export function activeAdmins(db: Kysely<DB> | Transaction<DB>, tenantId: string) {
-  return db.selectFrom('app_user as u').innerJoin('user_role as r', 'r.user_id', 'u.id').select(['u.email', 'u.name', 'u.locale'])
-    .where('u.tenant_id', '=', tenantId).where('u.status', '=', 'active').where('r.role', '=', 'admin').orderBy('u.email').execute();
+  return db.selectFrom('app_user as u').innerJoin('user_role as r', 'r.user_id', 'u.id').select(['u.id', 'u.email', 'u.name', 'u.locale'])
+    .where('u.tenant_id', '=', tenantId).where('r.tenant_id', '=', tenantId).where('u.status', '=', 'active').where('r.role', '=', 'admin').orderBy('u.email').execute();
 }
 
 export const usersRepository = {
