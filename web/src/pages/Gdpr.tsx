@@ -109,6 +109,27 @@ function FollowUps({ b }: { b: BreachView }) {
   );
 }
 
+/** An audit request's dates, scope, status and note, as table cells (the admin's and the operators' tables). */
+function AuditRequestCells({ r }: { r: AuditRequest }) {
+  const { t, date } = useI18n();
+  return (
+    <>
+      <td data-label={t('gdpr.audit.col.requestedAt')}>{date(r.requestedAt)}</td>
+      <td data-label={t('gdpr.audit.col.proposed')}>{date(r.proposedDate)}</td>
+      <td data-label={t('gdpr.audit.col.scope')} className="prewrap">
+        {r.scope}
+      </td>
+      <td data-label={t('gdpr.audit.col.status')}>
+        <AuditStatusBadge r={r} />
+      </td>
+      <td data-label={t('gdpr.audit.col.agreed')}>{r.agreedDate ? date(r.agreedDate) : '—'}</td>
+      <td data-label={t('gdpr.audit.col.note')} className="prewrap">
+        {r.closeNote ?? '—'}
+      </td>
+    </>
+  );
+}
+
 function AuditStatusBadge({ r }: { r: AuditRequest }) {
   const { t } = useI18n();
   return <Badge tone={STATUS_TONE[r.status]}>{t(`gdpr.audit.status.${r.status}`)}</Badge>;
@@ -192,18 +213,7 @@ export function GdprPage() {
         >
           {(r) => (
             <tr key={r.id}>
-              <td data-label={t('gdpr.audit.col.requestedAt')}>{date(r.requestedAt)}</td>
-              <td data-label={t('gdpr.audit.col.proposed')}>{date(r.proposedDate)}</td>
-              <td data-label={t('gdpr.audit.col.scope')} className="prewrap">
-                {r.scope}
-              </td>
-              <td data-label={t('gdpr.audit.col.status')}>
-                <AuditStatusBadge r={r} />
-              </td>
-              <td data-label={t('gdpr.audit.col.agreed')}>{r.agreedDate ? date(r.agreedDate) : '—'}</td>
-              <td data-label={t('gdpr.audit.col.note')} className="prewrap">
-                {r.closeNote ?? '—'}
-              </td>
+              <AuditRequestCells r={r} />
             </tr>
           )}
         </DataTable>
@@ -349,18 +359,7 @@ export function VendorGdprPage() {
               <td data-label={t('vgdpr.col.client')} className="cell-main">
                 {r.clientName}
               </td>
-              <td data-label={t('gdpr.audit.col.requestedAt')}>{date(r.requestedAt)}</td>
-              <td data-label={t('gdpr.audit.col.proposed')}>{date(r.proposedDate)}</td>
-              <td data-label={t('gdpr.audit.col.scope')} className="prewrap">
-                {r.scope}
-              </td>
-              <td data-label={t('gdpr.audit.col.status')}>
-                <AuditStatusBadge r={r} />
-              </td>
-              <td data-label={t('gdpr.audit.col.agreed')}>{r.agreedDate ? date(r.agreedDate) : '—'}</td>
-              <td data-label={t('gdpr.audit.col.note')} className="prewrap">
-                {r.closeNote ?? '—'}
-              </td>
+              <AuditRequestCells r={r} />
               <td className="cell-actions">
                 <AuditActions r={r} busy={busy} act={act} />
               </td>
